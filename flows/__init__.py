@@ -1,0 +1,8 @@
+"""Prefect flows: orchestration only; the logic lives in the kapwatch package."""
+
+import os
+
+# Telemetry off unless the user opts in (Prefect phones home from client and server by default).
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")

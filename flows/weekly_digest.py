@@ -1,0 +1,140 @@
+"""The weekly_digest flow: thin Prefect tasks over kapwatch.pipeline's stages.
+
+Network tasks retry; the flow turns a source that still fails into an error line in the
+digest, so one bad source never sinks the week.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from typing import Any
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from kapwatch.feeds import Feed
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from kapwatch import pipeline
+from kapwatch.digest import SourceReport
+from kapwatch.records import Record
+from kapwatch.settings import Settings, redact
+from kapwatch.store import Store, Window
+
+# Only network tasks retry; inputs hold a live store, so nothing is cached.
+RETRIES = 2
+RETRY_DELAYS = [5.0, 30.0]
+
+
+@task(name="read seeds and feeds", cache_policy=NO_CACHE)
+def read_setup(settings: Settings) -> pipeline.Setup:
+    return pipeline.prepare(settings)
+
+
+@task(
+    name="search PubMed", retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE
+)
+def search_pubmed(
+    settings: Settings, query: str, since: date, until: date
+) -> tuple[list[Record], SourceReport]:
+    logger = get_run_logger()
+
+    def progress(done: int, total: int) -> None:
+        logger.info("PubMed: fetched %d of %d records", done, total)
+
+    return pipeline.collect_pubmed(settings, query, since, until, progress=progress)
+
+
+@task(
+    name="fetch feed",
+    task_run_name="fetch feed {feed.name}",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
+def fetch_feed(
+    settings: Settings, store: Store, feed: Feed, setup: pipeline.Setup
+) -> tuple[list[Record], SourceReport]:
+    return pipeline.collect_feed(settings, store, feed, setup.seeds.lexicon)
+
+
+@task(name="store and deduplicate", cache_policy=NO_CACHE)
+def store_records(store: Store, window: Window, records: list[Record]) -> dict[str, int]:
+    result = pipeline.store_records(store, window, records)
+    return {"new": result.new, "merged": result.merged}
+
+
+@task(name="assess studies", cache_policy=NO_CACHE)
+def assess_studies(store: Store, window: Window, setup: pipeline.Setup) -> list[Any]:
+    return pipeline.assess_window(store, window, setup.seeds)
+
+
+@task(name="render digest", cache_policy=NO_CACHE)
+def render_digest(
+    settings: Settings,
+    store: Store,
+    window: Window,
+    studies: list[Any],
+    sources: list[SourceReport],
+    setup: pipeline.Setup,
+) -> list[str]:
+    files = pipeline.render_window(settings, store, window, studies, sources, setup)
+    return [str(p) for p in files.paths]
+
+
+@task(name="deliver digest", cache_policy=NO_CACHE)
+def deliver_digest(settings: Settings, store: Store, window: Window, send: bool) -> list[str]:
+    return pipeline.deliver_pending(settings, store, send, window)
+
+
+@flow(name="weekly-digest", log_prints=True)
+def weekly_digest(
+    since: date | None = None, until: date | None = None, send: bool = True
+) -> dict[str, Any]:
+    """Collect the window's new studies, assess them against the seed claims, render, deliver."""
+    logger = get_run_logger()
+    settings = Settings.from_env()
+    setup = read_setup(settings)
+    store = Store(settings.db_url)
+    since, until = pipeline.resolve_window(store, since, until, datetime.now(settings.tz).date())
+    window = store.open_window(since, until)
+    logger.info("Window %s: %s to %s", window.label, since, until)
+
+    pending = [search_pubmed.submit(settings, setup.query, since, until)]
+    pending += [fetch_feed.submit(settings, store, feed, setup) for feed in setup.feeds]
+    names = ["pubmed", *(feed.name for feed in setup.feeds)]
+    sources: list[SourceReport] = []
+    counts = {"new": 0, "merged": 0}
+    for name, future in zip(names, pending, strict=True):
+        try:
+            records, report = future.result()
+        except Exception as exc:  # retries exhausted: this source failed, the week goes on
+            kind = "pubmed" if name == "pubmed" else "feed"
+            error = redact(f"{type(exc).__name__}: {exc}", settings.secrets)
+            records, report = [], SourceReport(name, kind, "error", error=error)
+        sources.append(report)
+        if report.status == "error":
+            logger.warning("Source %s failed: %s", name, report.error)
+        for key, value in store_records(store, window, records).items():
+            counts[key] += value
+
+    studies = assess_studies(store, window, setup)
+    paths = render_digest(settings, store, window, studies, sources, setup)
+    delivery = deliver_digest(settings, store, window, send)
+    for line in delivery:
+        logger.info("Delivery: %s", line)
+    return {
+        "label": window.label,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "sources": [vars(s) for s in sources],
+        "stored_new": counts["new"],
+        "stored_merged": counts["merged"],
+        "new_studies": len(studies),
+        "relevant": sum(1 for s in studies if s.relevant),
+        "claim_updates": sum(len(s.links) for s in studies),
+        "digest": paths,
+        "delivery": delivery,
+    }

@@ -1,0 +1,297 @@
+"""The `kapwatch` command: run, demo, seeds, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kapwatch.feeds import FeedsFileError
+from kapwatch.lexicon import LexiconError
+from kapwatch.seeds import SeedError, Seeds, load_seeds
+from kapwatch.settings import Settings, SettingsError
+
+app = typer.Typer(
+    help="Weekly literature monitor for ketamine-assisted psychotherapy (KAP).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+DEMO_DIR = Path(__file__).parent / "demo"
+INPUT_ERRORS = (SettingsError, SeedError, FeedsFileError, LexiconError)
+WEEKLY = "0 7 * * 1"  # Mondays 07:00, as in prefect.yaml
+SINCE_HELP = "First day (YYYY-MM-DD); default: end of the last window, or 7 days ago."
+SEND_HELP = "Deliver the digest (email, or the outbox when no SMTP host is set)."
+HOME_HELP = "Where to write the demo's store and digest; default: a new temporary folder."
+
+
+def fail(message: str, code: int = 2) -> None:
+    """One clear line on stderr, then exit."""
+    err.print(f"[bold red]kapwatch:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail() exits
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: expected a date as YYYY-MM-DD, got {value!r}")
+        raise
+
+
+def prefect_environment(settings: Settings) -> None:
+    """Quiet, offline-friendly Prefect defaults; any PREFECT_* the user set wins."""
+    os.environ.setdefault("PREFECT_HOME", str((settings.home / "prefect").resolve()))
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def run_flow(since: date | None, until: date | None, send: bool) -> dict[str, Any]:
+    """Validate input, then run the weekly_digest flow; exits with one line on failure."""
+    from kapwatch.pipeline import RunError, prepare
+
+    settings = load_settings()
+    try:
+        prepare(settings)  # bad seeds or feeds stop here, before Prefect starts
+    except INPUT_ERRORS as exc:
+        fail(str(exc))
+    prefect_environment(settings)
+    with console.status("Running the weekly digest flow (Prefect starts a local server)…"):
+        from flows.weekly_digest import weekly_digest
+
+        try:
+            return weekly_digest(since=since, until=until, send=send)
+        except RunError as exc:
+            fail(str(exc), code=1)
+        except INPUT_ERRORS as exc:
+            fail(str(exc))
+    raise AssertionError("unreachable")
+
+
+def print_summary(result: dict[str, Any]) -> None:
+    table = Table(title=f"kapwatch {result['label']}: {result['since']} to {result['until']}")
+    table.add_column("source")
+    table.add_column("status")
+    table.add_column("items", justify="right")
+    table.add_column("kept", justify="right")
+    table.add_column("note")
+    colours = {"ok": "green", "empty": "yellow", "error": "red"}
+    for s in result["sources"]:
+        status = f"[{colours.get(s['status'], 'white')}]{s['status']}[/]"
+        table.add_row(s["name"], status, str(s["items"]), str(s["kept"]), s["error"] or "")
+    console.print(table)
+    console.print(
+        f"New studies: {result['new_studies']} ({result['relevant']} relevant, "
+        f"{result['claim_updates']} claim updates); stored {result['stored_new']} new, "
+        f"merged {result['stored_merged']} duplicates."
+    )
+    for line in result["delivery"]:
+        console.print(f"Delivery: {line}")
+    console.print("Digest:")
+    for path in result["digest"]:
+        console.print(f"  {path}")
+
+
+@app.command()
+def run(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="First day (YYYY-MM-DD); default: end of the last window, or 7 days ago."
+        ),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Last day (YYYY-MM-DD); default: today.")
+    ] = None,
+    send: Annotated[
+        bool, typer.Option("--send/--no-send", help="Deliver the digest (email or outbox).")
+    ] = True,
+) -> None:
+    """Run the weekly digest for a window: search, deduplicate, assess, render, deliver."""
+    result = run_flow(parse_day(since, "--since"), parse_day(until, "--until"), send)
+    print_summary(result)
+
+
+@contextmanager
+def demo_environment(home: Path) -> Iterator[dict[str, str]]:
+    """Start the stand-in with the bundled recordings and point the settings at it."""
+    from kapwatch.standin import StandIn, serve
+
+    config = tomllib.loads((DEMO_DIR / "demo.toml").read_text(encoding="utf-8"))
+    data = StandIn(feeds_dir=DEMO_DIR / "feeds")
+    data.load_pubmed(DEMO_DIR / "pubmed.xml")
+    with serve(data) as server:
+        lines = ["# Demo feeds, served by the loopback stand-in"]
+        for feed in config["feeds"]:
+            lines += ["", "[[feeds]]", f'url = "{server.url}/feeds/{feed["file"]}"']
+            lines += [
+                f'{key} = "{feed[key]}"' for key in ("name", "publisher", "kind") if key in feed
+            ]
+        feeds_file = home / "feeds.toml"
+        feeds_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        env = {
+            "KAPWATCH_HOME": str(home),
+            "KAPWATCH_EUTILS_URL": server.eutils_url,
+            "KAPWATCH_FEEDS_FILE": str(feeds_file),
+            "KAPWATCH_DATABASE_URL": "",
+            "KAPWATCH_SMTP_HOST": "",
+            "KAPWATCH_NCBI_EMAIL": "demo@example.org",
+        }
+        previous = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            yield {"since": config["window"]["since"], "until": config["window"]["until"]}
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@app.command()
+def demo(
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the demo's store and digest; default: a new temporary folder."
+        ),
+    ] = None,
+) -> None:
+    """Run the real flow against recorded PubMed and feed responses served on 127.0.0.1."""
+    home = home or Path(tempfile.mkdtemp(prefix="kapwatch-demo-"))
+    home.mkdir(parents=True, exist_ok=True)
+    console.print(f"Demo home: {home}")
+    with demo_environment(home.resolve()) as window:
+        result = run_flow(
+            date.fromisoformat(window["since"]), date.fromisoformat(window["until"]), True
+        )
+    print_summary(result)
+    html = next(p for p in result["digest"] if p.endswith(".html"))
+    console.print(f"\n[bold]Open the digest:[/] {html}")
+
+
+@app.command("seeds")
+def seeds_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Show what kapwatch reads from the seed articles: claims, references, terms, query."""
+    settings = load_settings()
+    try:
+        seeds = load_seeds(settings.seeds_dir)
+    except INPUT_ERRORS as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        print(json.dumps(seeds_json(seeds), indent=2, ensure_ascii=False))
+        return
+    for article in seeds.articles:
+        console.rule(f"[bold]{article.title}[/] ({article.file})")
+        claims = Table(title=f"{len(article.claims)} claims", show_lines=True)
+        claims.add_column("id", no_wrap=True)
+        claims.add_column("claim")
+        claims.add_column("cites")
+        claims.add_column("concepts")
+        for claim in article.claims:
+            claims.add_row(
+                claim.id,
+                claim.text,
+                ", ".join(claim.citations) or "(uncited)",
+                ", ".join(claim.concepts),
+            )
+        console.print(claims)
+        refs = Table(title=f"{len(article.references)} references")
+        for column in ("key", "authors", "year", "title", "journal", "vol(issue):pages", "doi"):
+            refs.add_column(column)
+        for ref in article.references:
+            where = f"{ref.volume}({ref.issue}):{ref.pages}" if ref.volume else ""
+            authors = ", ".join(ref.authors[:3]) + (" et al." if ref.et_al else "")
+            refs.add_row(
+                ref.key, authors, str(ref.year), ref.title, ref.journal, where, ref.doi or ""
+            )
+        console.print(refs)
+        if article.unresolved:
+            missing = ", ".join(article.unresolved)
+            console.print(f"[yellow]Citations with no reference in the list:[/] {missing}")
+    console.rule("[bold]Search terms[/]")
+    for concept, terms in seeds.terms().items():
+        console.print(f"[bold]{concept}[/]: {', '.join(terms)}")
+    console.rule("[bold]PubMed query[/]")
+    console.print(seeds.query(), highlight=False, soft_wrap=True)
+
+
+def seeds_json(seeds: Seeds) -> dict[str, Any]:
+    return {
+        "articles": [
+            {
+                "file": a.file,
+                "id": a.id,
+                "title": a.title,
+                "publisher": a.publisher,
+                "references": [vars(r) for r in a.references],
+                "claims": [
+                    {
+                        "id": c.id,
+                        "text": c.text,
+                        "references": c.references,
+                        "citations": c.citations,
+                        "concepts": c.concepts,
+                    }
+                    for c in a.claims
+                ],
+                "unresolved_citations": a.unresolved,
+            }
+            for a in seeds.articles
+        ],
+        "terms": seeds.terms(),
+        "query": seeds.query(),
+    }
+
+
+@app.command()
+def serve(
+    cron: Annotated[
+        str, typer.Option(help="When to run (cron, in KAPWATCH_TIMEZONE).")
+    ] = "0 7 * * 1",
+) -> None:
+    """Run the weekly schedule on this machine (no work pool needed; Ctrl-C stops it)."""
+    settings = load_settings()
+    prefect_environment(settings)
+    from prefect.schedules import Cron
+
+    from flows.weekly_digest import weekly_digest
+
+    console.print(f"Serving weekly-digest on '{cron}' ({settings.timezone}); Ctrl-C to stop.")
+    weekly_digest.serve(name="kapwatch-weekly", schedules=[Cron(cron, timezone=settings.timezone)])
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

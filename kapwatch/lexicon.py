@@ -1,0 +1,111 @@
+"""The concept lexicon (seeds/concepts.toml): what claims and studies talk about."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+ROLES = ("drug", "therapy", "condition", "outcome", "exclude")
+
+
+class LexiconError(ValueError):
+    """The lexicon file cannot be used; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    role: str
+    terms: tuple[str, ...]
+    mesh: tuple[str, ...] = ()
+    query: bool = False
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        # Whole-word match; a trailing * stands for any word ending ("relapse*").
+        # Acronyms (all caps) match case-sensitively: "WET" is not "wet", "KAP" is not "kap".
+        words: list[str] = []
+        acronyms: list[str] = []
+        for term in self.terms:
+            regex = re.escape(term.rstrip("*")).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
+            regex += r"\w*" if term.endswith("*") else ""
+            (acronyms if term.isupper() and len(term) <= 5 else words).append(regex)
+        alternatives = []
+        if words:
+            alternatives.append(r"(?i:\b(?:" + "|".join(words) + r")\b)")
+        if acronyms:
+            alternatives.append(r"\b(?:" + "|".join(acronyms) + r")\b")
+        return re.compile("|".join(alternatives))
+
+    def found_in(self, text: str) -> str | None:
+        """The first matching phrase in text, or None."""
+        match = self.pattern.search(text)
+        return match.group(0) if match else None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    concepts: tuple[Concept, ...]
+
+    def by_role(self, *roles: str) -> list[Concept]:
+        return [c for c in self.concepts if c.role in roles]
+
+    def find(self, text: str, mesh: list[str] | None = None) -> dict[str, str]:
+        """Concept name -> the phrase (or MeSH heading) that shows it, for every concept present."""
+        found: dict[str, str] = {}
+        headings = {m.lower() for m in mesh or []}
+        for concept in self.concepts:
+            phrase = concept.found_in(text)
+            if phrase is None:
+                phrase = next((m for m in concept.mesh if m.lower() in headings), None)
+            if phrase is not None:
+                found[concept.name] = phrase
+        return found
+
+    def role_of(self, name: str) -> str:
+        return next(c.role for c in self.concepts if c.name == name)
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LexiconError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LexiconError(f"{path}: invalid TOML: {exc}") from None
+    table = data.get("concepts")
+    if not isinstance(table, dict) or not table:
+        raise LexiconError(f"{path}: no [concepts.<name>] tables")
+    concepts = []
+    for name, entry in table.items():
+        where = f"{path}: concepts.{name}"
+        if not isinstance(entry, dict):
+            raise LexiconError(f"{where}: expected a table")
+        role = entry.get("role")
+        if role not in ROLES:
+            raise LexiconError(f"{where}: role must be one of {', '.join(ROLES)}, got {role!r}")
+        terms = entry.get("terms")
+        if (
+            not isinstance(terms, list)
+            or not terms
+            or not all(isinstance(t, str) and t.strip() for t in terms)
+        ):
+            raise LexiconError(f"{where}: terms must be a non-empty list of strings")
+        mesh = entry.get("mesh", [])
+        if not isinstance(mesh, list) or not all(isinstance(m, str) for m in mesh):
+            raise LexiconError(f"{where}: mesh must be a list of strings")
+        concepts.append(
+            Concept(
+                name=name,
+                role=role,
+                terms=tuple(t.strip() for t in terms),
+                mesh=tuple(mesh),
+                query=bool(entry.get("query", False)),
+            )
+        )
+    if not any(c.role == "drug" for c in concepts):
+        raise LexiconError(f'{path}: needs at least one concept with role = "drug"')
+    return Lexicon(tuple(concepts))

@@ -1,0 +1,194 @@
+"""The weekly run's stages as plain functions; flows/ orchestrates them with Prefect.
+
+Each stage takes and returns plain values, so it runs and is tested without Prefect. A
+failing source becomes a SourceReport with status "error": it never stops the others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kapwatch import feeds as feeds_mod
+from kapwatch import pubmed
+from kapwatch.digest import DigestFiles, SourceReport, build_context, render, subject
+from kapwatch.evidence import StudyText, assess
+from kapwatch.lexicon import Lexicon
+from kapwatch.mail import MailError, build_message, deliver
+from kapwatch.records import Record
+from kapwatch.seeds import Seeds, load_seeds
+from kapwatch.settings import Settings, redact
+from kapwatch.store import AddResult, Store, Study, Window
+
+Progress = Callable[[int, int], None]
+
+
+class RunError(RuntimeError):
+    """No digest could be produced; the message is the one line to show."""
+
+
+@dataclass
+class Setup:
+    seeds: Seeds
+    feeds: list[feeds_mod.Feed]
+    query: str
+
+
+def prepare(settings: Settings) -> Setup:
+    """Read seeds and the feed list; bad input stops here with one line naming the file."""
+    seeds = load_seeds(settings.seeds_dir)
+    feed_list = feeds_mod.load_feeds(settings.feeds_path)
+    return Setup(seeds=seeds, feeds=feed_list, query=seeds.query())
+
+
+def resolve_window(
+    store: Store, since: date | None, until: date | None, today: date
+) -> tuple[date, date]:
+    """Default: from the end of the last successful window (or a week back) until today."""
+    until = until or today
+    if since is None:
+        last = store.last_window()
+        since = last.until if last is not None and last.until < until else until - timedelta(7)
+    if since > until:
+        raise RunError(f"--since {since} is after --until {until}")
+    return since, until
+
+
+def collect_pubmed(
+    settings: Settings, query: str, since: date, until: date, progress: Progress | None = None
+) -> tuple[list[Record], SourceReport]:
+    try:
+        records, _search = pubmed.search_window(settings, query, since, until, progress=progress)
+    except pubmed.EutilsError as exc:
+        error = redact(str(exc), settings.secrets)
+        return [], SourceReport("pubmed", "pubmed", "error", error=error)
+    status = "ok" if records else "empty"
+    return records, SourceReport("pubmed", "pubmed", status, items=len(records), kept=len(records))
+
+
+def mentions_drug(record: Record, lexicon: Lexicon) -> bool:
+    """Feed items are kept only when they name the drug the seeds are about."""
+    text = " ".join([record.title, record.abstract, " ".join(record.keywords)])
+    return any(c.found_in(text) for c in lexicon.by_role("drug"))
+
+
+def collect_feed(
+    settings: Settings, store: Store, feed: feeds_mod.Feed, lexicon: Lexicon
+) -> tuple[list[Record], SourceReport]:
+    state = store.source_state(feed.name)
+    with httpx.Client(timeout=settings.http_timeout, follow_redirects=True) as client:
+        result = feeds_mod.fetch_feed(
+            client,
+            feed,
+            etag=state.etag if state else None,
+            last_modified=state.last_modified if state else None,
+        )
+    if result.status == "error":
+        error = redact(result.error or "failed", settings.secrets)
+        store.save_source_state(feed.name, ok=False, error=error)
+        return [], SourceReport(feed.name, "feed", "error", error=error)
+    kept = [r for r in result.records if mentions_drug(r, lexicon)]
+    store.save_source_state(
+        feed.name, ok=True, etag=result.etag, last_modified=result.last_modified
+    )
+    report = SourceReport(
+        feed.name,
+        "feed",
+        "ok" if result.records else "empty",
+        items=len(result.records),
+        kept=len(kept),
+        error="not modified since the last run" if result.not_modified else None,
+    )
+    return kept, report
+
+
+def store_records(store: Store, window: Window, records: list[Record]) -> AddResult:
+    return store.add_records(window.id, records)
+
+
+def study_text(study: Study) -> StudyText:
+    return StudyText(
+        title=study.title,
+        abstract=study.abstract,
+        sections=[(str(label), str(body)) for label, body in study.sections],
+        pub_types=study.pub_types,
+        mesh=study.mesh,
+        keywords=study.keywords,
+    )
+
+
+def assess_window(store: Store, window: Window, seeds: Seeds) -> list[Study]:
+    """Claim this window's new studies and record relevance, design and claim links for each."""
+    studies = store.claim_new_studies(window.id)
+    for study in studies:
+        result = assess(study_text(study), seeds.claims, seeds.lexicon)
+        store.save_assessment(
+            study.id,
+            relevant=result.relevant,
+            score=result.score,
+            reason=result.reason,
+            design=result.design,
+            n=result.n,
+            links=[(link.claim_id, link.stance, link.evidence) for link in result.links],
+        )
+    return store.claim_new_studies(window.id)
+
+
+def render_window(
+    settings: Settings,
+    store: Store,
+    window: Window,
+    studies: list[Study],
+    sources: list[SourceReport],
+    setup: Setup,
+) -> DigestFiles:
+    if sources and all(s.status == "error" for s in sources):
+        failed = "; ".join(f"{s.name}: {s.error}" for s in sources)
+        raise RunError(f"no source could be read, so no digest was made ({failed})")
+    context = build_context(window, studies, sources, setup.seeds, setup.query)
+    files = render(context, settings.digests_dir)
+    store.mark_rendered(window.id, context["sources"])
+    return files
+
+
+def deliver_pending(settings: Settings, store: Store, send: bool, current: Window) -> list[str]:
+    """Deliver this window's digest and any earlier one whose send failed; one line per window."""
+    if not send:
+        store.mark_delivery(current.id, "skipped")
+        return [f"{current.label}: not sent (--no-send)"]
+    lines = []
+    for window in store.pending_windows():
+        stem = settings.digests_dir / window.label
+        try:
+            text = Path(f"{stem}.txt").read_text(encoding="utf-8")
+            html = Path(f"{stem}.html").read_text(encoding="utf-8")
+            context = _json_context(Path(f"{stem}.json"))
+            message = build_message(settings, subject(context), text, html, window.label)
+            outcome = deliver(settings, message, window.label)
+        except (MailError, OSError) as exc:
+            error = redact(str(exc), settings.secrets)
+            store.mark_delivery(window.id, "failed", error)
+            lines.append(f"{window.label}: delivery failed, will retry next run ({error})")
+            continue
+        status = "sent" if outcome == "sent" else "outbox"
+        store.mark_delivery(window.id, status)
+        where = outcome.removeprefix("outbox:")
+        lines.append(
+            f"{window.label}: emailed to {', '.join(settings.mail_to)}"
+            if status == "sent"
+            else f"{window.label}: written to {where}"
+        )
+    return lines
+
+
+def _json_context(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise OSError(f"{path}: not a digest JSON object")
+    return data

@@ -1,0 +1,146 @@
+"""One settings object, read from KAPWATCH_* environment variables.
+
+Every variable here is documented in the README's configuration table; a test keeps the two
+in step. Secrets are kept out of repr() so they never reach a log line by accident.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+SECURITY_MODES = ("starttls", "ssl", "none")
+
+
+class SettingsError(ValueError):
+    """A setting has a value kapwatch cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path("./var")
+    database_url: str = ""  # empty: SQLite at home/kapwatch.db
+    seeds_dir: Path = Path("./seeds")
+    feeds_file: Path | None = None  # None: seeds_dir/feeds.toml
+    eutils_url: str = NCBI_EUTILS
+    ncbi_email: str = ""
+    ncbi_api_key: str = field(default="", repr=False)
+    ncbi_tool: str = "kapwatch"
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: 465 for ssl, 587 for starttls, 25 for none
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_security: str = "starttls"
+    smtp_timeout: float = 30.0
+    mail_from: str = "kapwatch@localhost"
+    mail_to: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    http_timeout: float = 30.0
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'kapwatch.db'}"
+
+    @property
+    def feeds_path(self) -> Path:
+        return self.feeds_file or self.seeds_dir / "feeds.toml"
+
+    @property
+    def digests_dir(self) -> Path:
+        return self.home / "digests"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def smtp_port_effective(self) -> int:
+        if self.smtp_port:
+            return self.smtp_port
+        return {"ssl": 465, "starttls": 587}.get(self.smtp_security, 25)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in anything kapwatch writes."""
+        return tuple(s for s in (self.ncbi_api_key, self.smtp_password) if s)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(f"KAPWATCH_{name}", default).strip()
+
+        def number(name: str, default: float, kind: type = float) -> float:
+            raw = get(name)
+            if not raw:
+                return default
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise SettingsError(f"KAPWATCH_{name}: expected a number, got {raw!r}") from None
+            if value < 0:
+                raise SettingsError(f"KAPWATCH_{name}: must not be negative, got {raw!r}")
+            return value
+
+        security = get("SMTP_SECURITY", "starttls").lower()
+        if security not in SECURITY_MODES:
+            raise SettingsError(
+                f"KAPWATCH_SMTP_SECURITY: expected one of {', '.join(SECURITY_MODES)}, "
+                f"got {security!r}"
+            )
+        timezone = get("TIMEZONE", "UTC")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"KAPWATCH_TIMEZONE: unknown time zone {timezone!r}") from None
+        eutils = get("EUTILS_URL", NCBI_EUTILS)
+        if not eutils.startswith(("http://", "https://")):
+            raise SettingsError(f"KAPWATCH_EUTILS_URL: expected an http(s) URL, got {eutils!r}")
+        mail_to = tuple(a.strip() for a in get("MAIL_TO").split(",") if a.strip())
+        for address in mail_to:
+            if "@" not in address or any(c in address for c in "\r\n <>"):
+                raise SettingsError(f"KAPWATCH_MAIL_TO: not an email address: {address!r}")
+        feeds_file = get("FEEDS_FILE")
+        return cls(
+            home=Path(get("HOME", "./var")),
+            database_url=get("DATABASE_URL"),
+            seeds_dir=Path(get("SEEDS_DIR", "./seeds")),
+            feeds_file=Path(feeds_file) if feeds_file else None,
+            eutils_url=eutils.rstrip("/") + "/",
+            ncbi_email=get("NCBI_EMAIL"),
+            ncbi_api_key=get("NCBI_API_KEY"),
+            ncbi_tool=get("NCBI_TOOL", "kapwatch"),
+            smtp_host=get("SMTP_HOST"),
+            smtp_port=int(number("SMTP_PORT", 0, int)),
+            smtp_user=get("SMTP_USER"),
+            smtp_password=env.get("KAPWATCH_SMTP_PASSWORD", ""),
+            smtp_security=security,
+            smtp_timeout=number("SMTP_TIMEOUT", 30.0),
+            mail_from=get("MAIL_FROM", "kapwatch@localhost"),
+            mail_to=mail_to,
+            timezone=timezone,
+            http_timeout=number("HTTP_TIMEOUT", 30.0),
+        )
+
+
+def env_names() -> list[str]:
+    """Every KAPWATCH_* variable the settings read (the README documents each)."""
+    rename = {"home": "HOME"}
+    return sorted(f"KAPWATCH_{rename.get(f.name, f.name.upper())}" for f in fields(Settings))
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """Replace every secret in text, so error messages and logs can be shown safely."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text

@@ -1,0 +1,241 @@
+"""A loopback stand-in for NCBI E-utilities and journal feeds, serving recorded responses.
+
+`kapwatch demo` runs the real pipeline against it, and the end-to-end tests do too. It
+answers ESearch by the records' entrez dates (so successive windows see different
+studies), serves EFetch through a history server of its own, and serves feed files with
+ETag support. Faults (an HTTP status or a raw body per path) can be injected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+EFETCH_HEAD = (
+    b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
+    b'1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
+    b"<PubmedArticleSet>\n"
+)
+ESEARCH_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE eSearchResult PUBLIC '
+    '"-//NLM//DTD esearch 20060628//EN" '
+    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
+)
+
+
+@dataclass
+class Article:
+    pmid: str
+    entrez: date | None
+    xml: bytes
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    times: int = -1  # how many requests it answers before the path behaves again; -1 = always
+
+
+@dataclass
+class StandIn:
+    """The data and fault table behind the server; tests change it between runs."""
+
+    articles: list[Article] = field(default_factory=list)
+    feeds_dir: Path | None = None
+    faults: dict[str, Fault] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    histories: dict[str, list[str]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def load_pubmed(self, path: Path) -> None:
+        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+        for element in tree.getroot():
+            pmid = element.findtext(".//PMID") or ""
+            stamp = element.find(".//PubMedPubDate[@PubStatus='entrez']")
+            entrez = None
+            if stamp is not None:
+                entrez = date(
+                    int(stamp.findtext("Year") or 1900),
+                    int(stamp.findtext("Month") or 1),
+                    int(stamp.findtext("Day") or 1),
+                )
+            self.articles.append(Article(pmid, entrez, etree.tostring(element)))
+
+    def fail(
+        self,
+        path: str,
+        status: int = 503,
+        body: bytes = b"",
+        times: int = -1,
+        content_type: str = "text/html; charset=utf-8",
+    ) -> None:
+        self.faults[path] = Fault(status, body, content_type, times)
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            fault = self.faults.get(path)
+            if fault is None:
+                return None
+            if fault.times > 0:
+                fault.times -= 1
+                if fault.times == 0:
+                    del self.faults[path]
+            return fault
+
+    def search(self, params: dict[str, str]) -> bytes:
+        mindate = _parse_date(params.get("mindate"))
+        maxdate = _parse_date(params.get("maxdate"))
+        hits = [
+            a.pmid
+            for a in self.articles
+            if a.entrez is not None
+            and (mindate is None or a.entrez >= mindate)
+            and (maxdate is None or a.entrez <= maxdate)
+        ]
+        webenv = f"MCID_{uuid.uuid4().hex}"
+        with self.lock:
+            self.histories[webenv] = hits
+        retmax = int(params.get("retmax", "20"))
+        ids = "".join(f"<Id>{p}</Id>" for p in hits[:retmax])
+        shown = min(retmax, len(hits))
+        return (
+            f"{ESEARCH_HEAD}<eSearchResult><Count>{len(hits)}</Count><RetMax>{shown}"
+            f"</RetMax><RetStart>0</RetStart><QueryKey>1</QueryKey><WebEnv>{webenv}</WebEnv>"
+            f"<IdList>{ids}</IdList><TranslationSet/>"
+            f"<QueryTranslation>{escape(params.get('term', ''))}</QueryTranslation>"
+            "</eSearchResult>\n"
+        ).encode()
+
+    def fetch(self, params: dict[str, str]) -> bytes:
+        if "id" in params:
+            wanted = [p for p in params["id"].split(",") if p]
+        else:
+            history = self.histories.get(params.get("WebEnv", ""))
+            if history is None:
+                return b"<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>"
+            start = int(params.get("retstart", "0"))
+            wanted = history[start : start + int(params.get("retmax", "20"))]
+        by_pmid = {a.pmid: a.xml for a in self.articles}
+        body = b"".join(by_pmid[p] + b"\n" for p in wanted if p in by_pmid)
+        return EFETCH_HEAD + body + b"</PubmedArticleSet>\n"
+
+
+def _parse_date(raw: str | None) -> date | None:
+    if not raw:
+        return None
+    parts = [int(p) for p in raw.replace("-", "/").split("/")]
+    return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # quiet: the demo prints its own progress
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        self._answer(url.path, {k: v[-1] for k, v in parse_qs(url.query).items()})
+
+    def do_POST(self) -> None:
+        url = urlparse(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        form = parse_qs(self.rfile.read(length).decode())
+        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        params.update({k: v[-1] for k, v in form.items()})
+        self._answer(url.path, params)
+
+    def _answer(self, path: str, params: dict[str, str]) -> None:
+        data = self.server.data
+        with data.lock:
+            data.requests.append(path)
+        fault = data.take_fault(path)
+        if fault is not None:
+            self._send(fault.status, fault.body, fault.content_type)
+        elif path.endswith("/esearch.fcgi"):
+            self._send(200, data.search(params), "text/xml; charset=UTF-8")
+        elif path.endswith("/efetch.fcgi"):
+            self._send(200, data.fetch(params), "text/xml; charset=UTF-8")
+        elif path.startswith("/feeds/") and data.feeds_dir is not None:
+            self._serve_feed(data.feeds_dir / Path(path).name)
+        else:
+            self._send(404, b"<html><body>Not found</body></html>", "text/html")
+
+    def _serve_feed(self, file: Path) -> None:
+        if not file.is_file():
+            self._send(404, b"<html><body>Not found</body></html>", "text/html")
+            return
+        body = file.read_bytes()
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        kind = "text/html; charset=utf-8" if file.suffix == ".html" else "application/xml"
+        if file.name.endswith("atom.xml"):
+            kind = "application/atom+xml"
+        self._send(200, body, kind, {"ETag": etag})
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, data: StandIn) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.data = data
+
+
+class Running:
+    """A started stand-in: `url` is its root; use as a context manager to stop it."""
+
+    def __init__(self, data: StandIn) -> None:
+        self.data = data
+        self._server = _Server(data)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def eutils_url(self) -> str:
+        return f"{self.url}/entrez/eutils/"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Running:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def serve(data: StandIn) -> Running:
+    return Running(data)

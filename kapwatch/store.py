@@ -1,0 +1,433 @@
+"""The SQLAlchemy store: studies, who saw them, which digest sent them, and each window's fate.
+
+What was *seen* (sightings: a source reported a study in a window) is kept apart from what
+was *sent* (digest_items: the one window whose digest announced the study as new), so a
+study appears as new in exactly one digest however often sources repeat it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from kapwatch import dedupe
+from kapwatch.records import Record
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Study(Base):
+    __tablename__ = "studies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pmid: Mapped[str | None] = mapped_column(String(20), unique=True)
+    doi: Mapped[str | None] = mapped_column(String(300), unique=True)
+    pmcid: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    title_key: Mapped[str] = mapped_column(String(500), index=True)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    author_key: Mapped[str] = mapped_column(String(100), default="", index=True)
+    authors: Mapped[list[str]] = mapped_column(default=list)
+    journal: Mapped[str] = mapped_column(String(500), default="")
+    volume: Mapped[str] = mapped_column(String(50), default="")
+    issue: Mapped[str] = mapped_column(String(50), default="")
+    pages: Mapped[str] = mapped_column(String(50), default="")
+    published: Mapped[date | None] = mapped_column(Date)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    sections: Mapped[list[Any]] = mapped_column(default=list)
+    pub_types: Mapped[list[str]] = mapped_column(default=list)
+    mesh: Mapped[list[str]] = mapped_column(default=list)
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    url: Mapped[str | None] = mapped_column(String(1000))
+    flags: Mapped[list[str]] = mapped_column(default=list)
+    is_preprint: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # What the evidence engine concluded (re-computed when the study changes).
+    relevant: Mapped[bool | None] = mapped_column(Boolean)
+    score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    design: Mapped[str] = mapped_column(String(50), default="")
+    n: Mapped[int | None] = mapped_column(Integer)
+
+    sightings: Mapped[list[Sighting]] = relationship(back_populates="study", lazy="selectin")
+    links: Mapped[list[ClaimLink]] = relationship(
+        back_populates="study", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted({s.source for s in self.sightings})
+
+
+class Sighting(Base):
+    """A source reported this study (once per source; the window is the first one)."""
+
+    __tablename__ = "sightings"
+    __table_args__ = (UniqueConstraint("study_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"), index=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    study: Mapped[Study] = relationship(back_populates="sightings")
+
+
+class ClaimLink(Base):
+    __tablename__ = "claim_links"
+    __table_args__ = (UniqueConstraint("study_id", "claim_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), index=True)
+    claim_id: Mapped[str] = mapped_column(String(100), index=True)
+    stance: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+    study: Mapped[Study] = relationship(back_populates="links")
+
+
+class Window(Base):
+    """One run's date window and what became of its digest."""
+
+    __tablename__ = "windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(30), unique=True)
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date] = mapped_column(Date)
+    started: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    rendered: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # pending (digest not yet delivered), sent (SMTP), outbox (.eml written), failed
+    delivery: Mapped[str] = mapped_column(String(20), default="pending")
+    delivered: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivery_error: Mapped[str] = mapped_column(Text, default="")
+    sources: Mapped[list[Any]] = mapped_column(default=list)  # per-source health, as rendered
+
+
+class DigestItem(Base):
+    """The digest that announced a study as new: one row per study, ever."""
+
+    __tablename__ = "digest_items"
+
+    study_id: Mapped[int] = mapped_column(
+        ForeignKey("studies.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"), index=True)
+
+
+class SourceState(Base):
+    """HTTP validators and last outcome per source, for conditional GET and the digest."""
+
+    __tablename__ = "source_state"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_ok: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+@dataclass
+class AddResult:
+    new: int = 0
+    merged: int = 0  # already stored (same PMID, DOI or title): a new sighting or nothing
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(conn: Any, _record: Any) -> None:
+            cursor = conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")  # a second run waits, not fails
+            cursor.close()
+
+    return engine
+
+
+def migrate(url: str) -> None:
+    """Bring the database to the newest schema with Alembic (creates it when empty)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
+class Store:
+    def __init__(self, url: str, *, upgrade: bool = True) -> None:
+        if upgrade:
+            migrate(url)
+        self.engine = make_engine(url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    # --- windows ----------------------------------------------------------------------------
+
+    def open_window(self, since: date, until: date) -> Window:
+        """The window for these dates: the same one again on a re-run, so nothing repeats."""
+        base = f"{until.isocalendar().year}-W{until.isocalendar().week:02d}"
+        with self.session() as s:
+            existing = s.scalars(select(Window).where(Window.label.like(f"{base}%"))).all()
+            for window in existing:
+                if window.since == since and window.until == until:
+                    return window
+            label = base if not existing else f"{base}.{len(existing) + 1}"
+            window = Window(label=label, since=since, until=until)
+            s.add(window)
+            s.flush()
+            return window
+
+    def last_window(self) -> Window | None:
+        with self.session() as s:
+            return s.scalars(
+                select(Window).where(Window.rendered.is_not(None)).order_by(Window.until.desc())
+            ).first()
+
+    def pending_windows(self, exclude: int | None = None) -> list[Window]:
+        """Rendered windows whose digest has not been delivered yet (oldest first)."""
+        with self.session() as s:
+            query = select(Window).where(
+                Window.rendered.is_not(None), Window.delivery.in_(("pending", "failed"))
+            )
+            if exclude is not None:
+                query = query.where(Window.id != exclude)
+            return list(s.scalars(query.order_by(Window.until)).all())
+
+    def mark_rendered(self, window_id: int, sources: list[dict[str, Any]]) -> None:
+        with self.session() as s:
+            window = s.get_one(Window, window_id)
+            window.rendered = _now()
+            window.sources = sources
+
+    def mark_delivery(self, window_id: int, status: str, error: str = "") -> None:
+        with self.session() as s:
+            window = s.get_one(Window, window_id)
+            window.delivery = status
+            window.delivery_error = error
+            if status in ("sent", "outbox"):
+                window.delivered = _now()
+
+    def get_window(self, window_id: int) -> Window:
+        with self.session() as s:
+            return s.get_one(Window, window_id)
+
+    # --- studies ----------------------------------------------------------------------------
+
+    def add_records(self, window_id: int, records: Iterable[Record]) -> AddResult:
+        """Store records, merging each into the study it duplicates; one transaction per batch."""
+        result = AddResult()
+        with self.session() as s:
+            for record in records:
+                study = self._find(s, record)
+                if study is None:
+                    study = _new_study(record)
+                    s.add(study)
+                    s.flush()
+                    result.new += 1
+                else:
+                    _merge(study, record)
+                    result.merged += 1
+                if not any(x.source == record.source for x in study.sightings):
+                    sighting = Sighting(source=record.source, window_id=window_id)
+                    study.sightings.append(sighting)
+                    s.flush()
+        return result
+
+    def _find(self, s: Session, record: Record) -> Study | None:
+        doi = dedupe.normalize_doi(record.doi)
+        if record.pmid or doi:
+            ids = []
+            if record.pmid:
+                ids.append(Study.pmid == record.pmid)
+            if doi:
+                ids.append(Study.doi == doi)
+            found = s.scalars(select(Study).where(or_(*ids))).first()
+            if found is not None:
+                return found
+        key = dedupe.title_key(record.title)
+        if not key:
+            return None
+        akey = dedupe.author_key(record.first_author)
+        # Block: same title key, or same year (±1) and first author; fuzzy only inside it.
+        block = [Study.title_key == key]
+        if record.year and akey:
+            block.append(
+                (Study.author_key == akey) & Study.year.between(record.year - 1, record.year + 1)
+            )
+        candidates = s.scalars(select(Study).where(or_(*block)).limit(200)).all()
+        by_id = {c.id: c for c in candidates}
+        match = dedupe.best_match(
+            record.title,
+            record.year,
+            record.first_author,
+            (dedupe.Candidate(c.id, c.title_key, c.year, c.author_key) for c in candidates),
+        )
+        if match is None:
+            return None
+        study = by_id[match]
+        # Two different identifiers of the same kind mean two works, however alike the titles.
+        if record.pmid and study.pmid and record.pmid != study.pmid:
+            return None
+        if doi and study.doi and doi != study.doi:
+            return None
+        return study
+
+    def claim_new_studies(self, window_id: int) -> list[Study]:
+        """Studies first announced by this window's digest (claiming unsent ones seen in it)."""
+        with self.session() as s:
+            sent = select(DigestItem.study_id)
+            seen_here = select(Sighting.study_id).where(Sighting.window_id == window_id)
+            for study_id in s.scalars(seen_here.where(Sighting.study_id.not_in(sent))).all():
+                if s.get(DigestItem, study_id) is None:
+                    s.add(DigestItem(study_id=study_id, window_id=window_id))
+            s.flush()
+            ids = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
+            return list(s.scalars(select(Study).where(Study.id.in_(ids)).order_by(Study.id)).all())
+
+    def save_assessment(
+        self,
+        study_id: int,
+        *,
+        relevant: bool,
+        score: float,
+        reason: str,
+        design: str,
+        n: int | None,
+        links: list[tuple[str, str, str]],
+    ) -> None:
+        with self.session() as s:
+            study = s.get_one(Study, study_id)
+            study.relevant, study.score, study.reason = relevant, score, reason
+            study.design, study.n = design, n
+            study.links.clear()
+            s.flush()
+            for claim_id, stance, evidence in links:
+                study.links.append(ClaimLink(claim_id=claim_id, stance=stance, evidence=evidence))
+
+    def count_studies(self) -> int:
+        with self.session() as s:
+            return len(s.scalars(select(Study.id)).all())
+
+    # --- sources ----------------------------------------------------------------------------
+
+    def source_state(self, name: str) -> SourceState | None:
+        with self.session() as s:
+            return s.get(SourceState, name)
+
+    def save_source_state(
+        self,
+        name: str,
+        *,
+        ok: bool,
+        error: str = "",
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        with self.session() as s:
+            state = s.get(SourceState, name) or SourceState(name=name)
+            s.add(state)
+            if ok:
+                state.last_ok = _now()
+                state.last_error = ""
+                if etag is not None or last_modified is not None:
+                    state.etag, state.last_modified = etag, last_modified
+            else:
+                state.last_error = error
+
+
+def _new_study(record: Record) -> Study:
+    return Study(
+        pmid=record.pmid,
+        doi=dedupe.normalize_doi(record.doi),
+        pmcid=record.pmcid,
+        title=record.title,
+        title_key=dedupe.title_key(record.title)[:500],
+        year=record.year,
+        author_key=dedupe.author_key(record.first_author)[:100],
+        authors=list(record.authors),
+        journal=record.journal,
+        volume=record.volume,
+        issue=record.issue,
+        pages=record.pages,
+        published=record.published,
+        abstract=record.abstract,
+        sections=[list(x) for x in record.sections],
+        pub_types=list(record.pub_types),
+        mesh=list(record.mesh),
+        keywords=list(record.keywords),
+        url=record.url,
+        flags=record.flags,
+        is_preprint=record.is_preprint,
+    )
+
+
+def _merge(study: Study, record: Record) -> None:
+    """Fill what the stored study lacks; PubMed's fuller record wins over a feed's."""
+    fuller = record.source == "pubmed"
+    study.pmid = study.pmid or record.pmid
+    study.doi = study.doi or dedupe.normalize_doi(record.doi)
+    study.pmcid = study.pmcid or record.pmcid
+    for name in ("title", "journal", "volume", "issue", "pages", "abstract", "url"):
+        value = getattr(record, name)
+        if value and (fuller or not getattr(study, name)):
+            setattr(study, name, value)
+    for name in ("authors", "pub_types", "mesh", "keywords"):
+        value = list(getattr(record, name))
+        if value and (fuller or not getattr(study, name)):
+            setattr(study, name, value)
+    if record.sections and (fuller or not study.sections):
+        study.sections = [list(x) for x in record.sections]
+    study.year = study.year or record.year
+    study.published = study.published or record.published
+    if fuller:
+        study.is_preprint = False
+    flags = set(study.flags) | set(record.flags)
+    if fuller:
+        flags.discard("preprint")
+    study.flags = sorted(flags)
+    study.updated = _now()

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from kapwatch.records import Correction, Record
+from kapwatch.store import Base, Store
+
+W1 = (date(2026, 11, 9), date(2026, 11, 16))
+W2 = (date(2026, 11, 16), date(2026, 11, 23))
+
+
+def rec(source: str, title: str, **kw: object) -> Record:
+    return Record(source=source, title=title, **kw)  # type: ignore[arg-type]
+
+
+def test_migration_creates_exactly_the_models(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    Store(url)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        version = conn.execute(sa.text("select version_num from alembic_version")).scalar()
+    assert diff == []
+    assert version == "0001"
+    Store(url)  # a second start finds the schema current and changes nothing
+
+
+def test_one_study_per_work_across_sources(store: Store) -> None:
+    window = store.open_window(*W1)
+    result = store.add_records(
+        window.id,
+        [
+            rec("pubmed", "Ketamine plus CBT for TRD.", pmid="111", doi="10.1000/AB", authors=["Li X"]),
+            rec("jad", "Ketamine Plus CBT for TRD", doi="https://doi.org/10.1000/ab"),
+            rec("medrxiv", "Ketamine plus CBT for TRD", pmid=None, authors=["Li X"], year=None),
+            rec("pubmed", "Ketamine plus CBT for TRD.", pmid="111"),  # the same record again
+        ],
+    )
+    assert (result.new, result.merged) == (1, 3)
+    (study,) = store.claim_new_studies(window.id)
+    assert study.sources == ["jad", "medrxiv", "pubmed"]
+    assert study.doi == "10.1000/ab" and study.pmid == "111"
+
+
+def test_pubmed_fills_in_a_feed_first_study(store: Store) -> None:
+    window = store.open_window(*W1)
+    store.add_records(window.id, [rec("jad", "A trial", doi="10.9999/x", is_preprint=True)])
+    store.add_records(
+        window.id,
+        [
+            rec(
+                "pubmed",
+                "A trial.",
+                doi="10.9999/X",
+                pmid="42",
+                abstract="Full abstract.",
+                journal="J Affect Disord",
+                corrections=[Correction("ErratumIn", "J Affect Disord 2025", "43")],
+            )
+        ],
+    )
+    (study,) = store.claim_new_studies(window.id)
+    assert study.pmid == "42" and study.abstract == "Full abstract."
+    assert study.flags == ["erratum"]  # a PubMed record is no longer a preprint
+
+
+def test_different_identifiers_never_merge_on_title(store: Store) -> None:
+    window = store.open_window(*W1)
+    result = store.add_records(
+        window.id,
+        [
+            rec("pubmed", "Ketamine for depression: a review", pmid="1", year=2020, authors=["A B"]),
+            rec("pubmed", "Ketamine for depression: a review", pmid="2", year=2020, authors=["A B"]),
+        ],
+    )
+    assert result.new == 2
+
+
+def test_a_study_is_new_in_exactly_one_digest(store: Store) -> None:
+    first = store.open_window(*W1)
+    store.add_records(first.id, [rec("pubmed", "Study one", pmid="1")])
+    assert [s.pmid for s in store.claim_new_studies(first.id)] == ["1"]
+    second = store.open_window(*W2)
+    store.add_records(
+        second.id,
+        [rec("pubmed", "Study one", pmid="1"), rec("jad", "Study two", doi="10.5555/two")],
+    )
+    assert [s.doi for s in store.claim_new_studies(second.id)] == ["10.5555/two"]
+    # Re-running a window rebuilds the same digest: nothing lost, nothing repeated.
+    assert [s.pmid for s in store.claim_new_studies(first.id)] == ["1"]
+    assert store.open_window(*W1).id == first.id
+
+
+def test_window_labels_are_iso_weeks(store: Store) -> None:
+    assert store.open_window(date(2026, 11, 16), date(2026, 11, 22)).label == "2026-W47"
+    assert store.open_window(date(2026, 11, 20), date(2026, 11, 22)).label == "2026-W47.2"
+    assert store.open_window(date(2025, 12, 25), date(2026, 1, 1)).label == "2026-W01"
+
+
+def test_delivery_state(store: Store) -> None:
+    window = store.open_window(*W1)
+    assert store.pending_windows() == []
+    store.mark_rendered(window.id, [])
+    assert [w.id for w in store.pending_windows()] == [window.id]
+    store.mark_delivery(window.id, "failed", "SMTP down")
+    assert [w.delivery for w in store.pending_windows()] == ["failed"]
+    store.mark_delivery(window.id, "sent")
+    assert store.pending_windows() == []
+    assert store.last_window() is not None
+
+
+def test_source_state_keeps_validators_and_errors(store: Store) -> None:
+    store.save_source_state("jad", ok=True, etag='"abc"', last_modified="Mon, 01 Jan 2024")
+    store.save_source_state("jad", ok=False, error="HTTP 503")
+    state = store.source_state("jad")
+    assert state is not None
+    assert (state.etag, state.last_error) == ('"abc"', "HTTP 503")
