@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -17,15 +18,16 @@ os.environ["DO_NOT_TRACK"] = "1"
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
-from aiosmtpd.controller import Controller  # noqa: E402
+from aiosmtpd.controller import Controller
 
-from kapwatch.seeds import Seeds, load_seeds  # noqa: E402
-from kapwatch.store import Store  # noqa: E402
+from kapwatch.seeds import Seeds, load_seeds
+from kapwatch.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 SHARED_DATA = SHARED / "data"
+E2E_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "e2e"
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +47,7 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))  # type: ignore[attr-defined]
         raw = envelope.original_content or envelope.content  # type: ignore[attr-defined]
         parsed = message_from_bytes(raw, policy=policy.default)
@@ -54,10 +56,17 @@ class Inbox:
         return "250 OK"
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Controller, Inbox]]:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=0)
+    # aiosmtpd checks its own port after starting, so it needs a real one, not 0.
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield controller, inbox

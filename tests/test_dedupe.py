@@ -38,7 +38,9 @@ def test_author_key(raw: str, expected: str) -> None:
 
 
 def test_fuzzy_match_within_blocked_candidates() -> None:
-    title = "Repeated ketamine infusions for chronic posttraumatic stress disorder: a randomized trial"
+    title = (
+        "Repeated ketamine infusions for chronic posttraumatic stress disorder: a randomized trial"
+    )
     candidates = [
         Candidate(1, title_key("Ketamine for depression in older adults"), 2021, "feder"),
         Candidate(2, title_key(title.replace("a randomized", "a randomised")), 2021, "feder"),

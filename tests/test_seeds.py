@@ -71,7 +71,9 @@ def test_cited_sentences_are_claims_linked_to_their_references(seeds: Seeds) -> 
 
 def test_uncited_claims_are_kept_and_marketing_is_not(seeds: Seeds) -> None:
     texts = [c.text for c in seeds.claims]
-    assert any(t.startswith("Without this therapeutic work, the benefits of ketamine") for t in texts)
+    assert any(
+        t.startswith("Without this therapeutic work, the benefits of ketamine") for t in texts
+    )
     assert not any(t.startswith("At Uptown Downtown") for t in texts)
     assert not any("Rollins Counseling Center" in t for t in texts)
 
@@ -134,7 +136,7 @@ def test_missing_article_names_the_file(tmp_path: Path) -> None:
 def test_article_without_references_is_refused(tmp_path: Path) -> None:
     seeds_dir = _copy_seeds(tmp_path)
     (seeds_dir / "001_98d995b72172ad46.txt").write_text("A title\nJust prose, no list.\n")
-    with pytest.raises(SeedError, match="001_98d995b72172ad46.txt: no reference list"):
+    with pytest.raises(SeedError, match=r"001_98d995b72172ad46\.txt: no reference list"):
         load_seeds(seeds_dir)
 
 

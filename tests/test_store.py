@@ -35,7 +35,13 @@ def test_one_study_per_work_across_sources(store: Store) -> None:
     result = store.add_records(
         window.id,
         [
-            rec("pubmed", "Ketamine plus CBT for TRD.", pmid="111", doi="10.1000/AB", authors=["Li X"]),
+            rec(
+                "pubmed",
+                "Ketamine plus CBT for TRD.",
+                pmid="111",
+                doi="10.1000/AB",
+                authors=["Li X"],
+            ),
             rec("jad", "Ketamine Plus CBT for TRD", doi="https://doi.org/10.1000/ab"),
             rec("medrxiv", "Ketamine plus CBT for TRD", pmid=None, authors=["Li X"], year=None),
             rec("pubmed", "Ketamine plus CBT for TRD.", pmid="111"),  # the same record again
@@ -74,8 +80,12 @@ def test_different_identifiers_never_merge_on_title(store: Store) -> None:
     result = store.add_records(
         window.id,
         [
-            rec("pubmed", "Ketamine for depression: a review", pmid="1", year=2020, authors=["A B"]),
-            rec("pubmed", "Ketamine for depression: a review", pmid="2", year=2020, authors=["A B"]),
+            rec(
+                "pubmed", "Ketamine for depression: a review", pmid="1", year=2020, authors=["A B"]
+            ),
+            rec(
+                "pubmed", "Ketamine for depression: a review", pmid="2", year=2020, authors=["A B"]
+            ),
         ],
     )
     assert result.new == 2

@@ -1,0 +1,106 @@
+"""Evidence v1 on abstracts written for the test (facts paraphrased, wording our own)."""
+
+from __future__ import annotations
+
+from kapwatch.evidence import StudyText, assess, classify_design, sample_size
+from kapwatch.seeds import Seeds
+
+
+def study(
+    title: str,
+    abstract: str = "",
+    *,
+    sections: list[tuple[str, str]] | None = None,
+    pub_types: list[str] | None = None,
+    mesh: list[str] | None = None,
+) -> StudyText:
+    return StudyText(title, abstract, sections or [], pub_types or [], mesh or [], [])
+
+
+KAP_WET = study(
+    "Ketamine plus written exposure therapy for chronic PTSD: an open-label trial",
+    sections=[
+        ("BACKGROUND", "Ketamine has rapid effects on PTSD symptoms that tend to fade."),
+        (
+            "METHODS",
+            "Twenty-four veterans received six ketamine infusions plus written exposure "
+            "therapy; n = 24.",
+        ),
+        (
+            "CONCLUSIONS",
+            "Combining ketamine with written exposure therapy led to sustained "
+            "reductions in PTSD symptoms over follow-up.",
+        ),
+    ],
+    pub_types=["Journal Article", "Clinical Trial"],
+)
+SEDATION = study(
+    "Intranasal ketamine versus midazolam for procedural sedation in children",
+    "Children undergoing laceration repair in the emergency department received ketamine or "
+    "midazolam; sedation depth and adverse events were compared in 120 patients.",
+    pub_types=["Randomized Controlled Trial"],
+)
+NULL_CBT = study(
+    "Cognitive behavioural therapy after ketamine for treatment-resistant depression: a "
+    "randomised trial",
+    sections=[
+        ("RESULTS", "Among 80 participants, relapse rates did not differ between arms."),
+        (
+            "CONCLUSIONS",
+            "Adding cognitive behavioural therapy after ketamine did not sustain the "
+            "antidepressant response compared with treatment as usual.",
+        ),
+    ],
+    pub_types=["Randomized Controlled Trial"],
+)
+
+
+def test_kap_study_is_relevant_with_a_reason(seeds: Seeds) -> None:
+    result = assess(KAP_WET, seeds.claims, seeds.lexicon)
+    assert result.relevant and result.score >= 0.8
+    assert "ketamine" in result.reason and "written exposure therapy" in result.reason.lower()
+
+
+def test_sedation_near_miss_is_screened_out(seeds: Seeds) -> None:
+    result = assess(SEDATION, seeds.claims, seeds.lexicon)
+    assert not result.relevant
+    assert "sedation" in result.reason and result.links == []
+
+
+def test_no_ketamine_scores_zero(seeds: Seeds) -> None:
+    result = assess(
+        study("Psilocybin for depression", "A psilocybin trial."), seeds.claims, seeds.lexicon
+    )
+    assert result.score == 0 and not result.relevant
+
+
+def test_wet_study_supports_the_wet_claim_with_its_conclusion(seeds: Seeds) -> None:
+    result = assess(KAP_WET, seeds.claims, seeds.lexicon)
+    by_claim = {link.claim_id: link for link in result.links}
+    wet_claim = next(c for c in seeds.claims if c.references == ["wilkinson2024"])
+    link = by_claim[wet_claim.id]
+    assert link.stance == "supports"
+    assert link.evidence.startswith("Combining ketamine with written exposure therapy")
+
+
+def test_null_trial_challenges_the_cbt_claim(seeds: Seeds) -> None:
+    result = assess(NULL_CBT, seeds.claims, seeds.lexicon)
+    cbt_claim = next(c for c in seeds.claims if c.references == ["williams2021"])
+    link = next(x for x in result.links if x.claim_id == cbt_claim.id)
+    assert link.stance == "challenges"
+    assert "did not sustain" in link.evidence
+
+
+def test_design_from_publication_types_then_text() -> None:
+    assert classify_design(KAP_WET) == "open-label/pilot"
+    assert classify_design(SEDATION) == "randomized controlled trial"
+    assert classify_design(study("x", "A systematic review and meta-analysis of 12 trials.")) == (
+        "meta-analysis"
+    )
+    assert classify_design(study("x", "", mesh=["Animals", "Rats"])) == "preclinical"
+    assert classify_design(study("Ketamine", "", pub_types=["Case Reports"])) == "case report"
+
+
+def test_sample_size() -> None:
+    assert sample_size("We enrolled 1,204 patients; n = 30 completed the substudy.") == 1204
+    assert sample_size("Ketamine at 0.5 mg/kg.") is None

@@ -1,0 +1,93 @@
+"""The real weekly_digest flow under Prefect's test harness, twice over two windows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+
+from kapwatch.standin import StandIn, serve
+
+from .conftest import ROOT, SEEDS_DIR, Inbox
+from .test_pipeline import FIXTURES, WEEK1, WEEK2, write_feeds
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_weekly_digest_flow_over_two_windows(
+    harness: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    smtp_server: tuple[Controller, Inbox],
+) -> None:
+    from flows.weekly_digest import weekly_digest
+
+    controller, inbox = smtp_server
+    data = StandIn(feeds_dir=FIXTURES)
+    data.load_pubmed(FIXTURES / "pubmed.xml")
+    with serve(data) as server:
+        env = {
+            "KAPWATCH_HOME": str(tmp_path / "home"),
+            "KAPWATCH_EUTILS_URL": server.eutils_url,
+            "KAPWATCH_SEEDS_DIR": str(SEEDS_DIR),
+            "KAPWATCH_FEEDS_FILE": str(write_feeds(tmp_path / "feeds.toml", server.url)),
+            "KAPWATCH_SMTP_HOST": "127.0.0.1",
+            "KAPWATCH_SMTP_PORT": str(controller.port),
+            "KAPWATCH_SMTP_SECURITY": "none",
+            "KAPWATCH_MAIL_TO": "clinic@example.org",
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        first = weekly_digest(since=WEEK1[0], until=WEEK1[1], send=True)
+        second = weekly_digest(since=WEEK2[0], until=WEEK2[1], send=True)
+        again = weekly_digest(since=WEEK2[0], until=WEEK2[1], send=True)
+
+    assert first["label"] == "2026-W46" and second["label"] == "2026-W47"
+    digest1 = json.loads(Path(next(p for p in first["digest"] if p.endswith(".json"))).read_text())
+    digest2 = json.loads(Path(next(p for p in second["digest"] if p.endswith(".json"))).read_text())
+    pmids1 = {s["pmid"] for s in digest1["studies"]}
+    pmids2 = {s["pmid"] for s in digest2["studies"]}
+    assert {"90000001", "90000002"} <= pmids1 and pmids2 == {"90000003"}
+    failed = [s["name"] for s in digest1["sources"] if s["status"] == "error"]
+    assert failed == ["captcha-journal"]
+    # One email per window, the re-run of a delivered window sends nothing.
+    assert [m["X-Kapwatch-Window"] for m in inbox.messages] == ["2026-W46", "2026-W47"]
+    assert again["delivery"] == []
+    assert (
+        "1 claim update" in inbox.messages[0]["Subject"]
+        or "claim updates" in inbox.messages[0]["Subject"]
+    )
+
+
+def test_prefect_yaml_deployment_fits_the_flow() -> None:
+    from flows.weekly_digest import weekly_digest
+
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    (deployment,) = spec["deployments"]
+    assert deployment["entrypoint"] == "flows/weekly_digest.py:weekly_digest"
+    weekly_digest.validate_parameters(deployment.get("parameters", {}))
+    (schedule,) = deployment["schedules"]
+    assert schedule["cron"] == "0 7 * * 1"
+    from zoneinfo import ZoneInfo
+
+    ZoneInfo(schedule["timezone"])
+
+
+def test_weekly_digest_signature() -> None:
+    from flows.weekly_digest import weekly_digest
+
+    params = weekly_digest.validate_parameters({"since": "2026-11-01", "send": False})
+    assert params["since"] == date(2026, 11, 1) and params["send"] is False

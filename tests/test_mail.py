@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from kapwatch.mail import MailError, build_message, deliver
+from kapwatch.settings import Settings
+
+from .conftest import Inbox, free_port
+
+
+def settings_for(tmp_path: Path, **kw: object) -> Settings:
+    base = Settings.from_env({"KAPWATCH_HOME": str(tmp_path)})
+    return replace(base, mail_to=("a@example.org", "b@example.org"), **kw)  # type: ignore[arg-type]
+
+
+def test_multipart_alternative_with_a_safe_subject(tmp_path: Path) -> None:
+    message = build_message(
+        settings_for(tmp_path),
+        "Digest\r\nBcc: evil@example.org",
+        "plain",
+        "<p>html</p>",
+        "2026-W47",
+    )
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert message["Subject"] == "Digest Bcc: evil@example.org"
+    assert message["Bcc"] is None
+
+
+def test_sends_over_smtp_to_every_recipient(
+    tmp_path: Path, smtp_server: tuple[Controller, Inbox]
+) -> None:
+    controller, inbox = smtp_server
+    settings = settings_for(
+        tmp_path, smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none"
+    )
+    message = build_message(settings, "Subject", "text body", "<p>html body</p>", "2026-W47")
+    assert deliver(settings, message, "2026-W47") == "sent"
+    assert len(inbox.messages) == 1
+    assert inbox.envelopes[0][1] == ["a@example.org", "b@example.org"]
+    got = inbox.messages[0]
+    assert got["X-Kapwatch-Window"] == "2026-W47"
+    html = got.get_body(("html",))
+    assert html is not None and "html body" in html.get_content()
+
+
+def test_without_smtp_host_the_message_goes_to_the_outbox(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    message = build_message(settings, "Subject", "text", "<p>html</p>", "2026-W47")
+    outcome = deliver(settings, message, "2026-W47")
+    path = Path(outcome.removeprefix("outbox:"))
+    assert path == tmp_path / "outbox" / "2026-W47.eml"
+    assert b"multipart/alternative" in path.read_bytes()
+
+
+def test_connection_refused_is_one_line_without_the_password(tmp_path: Path) -> None:
+    port = free_port()  # nobody listens there
+    settings = settings_for(
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+        smtp_user="me",
+        smtp_password="hunter2-secret",
+        smtp_timeout=2.0,
+    )
+    message = build_message(settings, "S", "t", "<p>h</p>", "2026-W47")
+    with pytest.raises(MailError) as info:
+        deliver(settings, message, "2026-W47")
+    assert f"127.0.0.1:{port}" in str(info.value)
+    assert "hunter2-secret" not in str(info.value) and "\n" not in str(info.value)

@@ -1,0 +1,154 @@
+"""The run's stages without Prefect, against the loopback stand-in and a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from kapwatch.feeds import Feed
+
+from kapwatch import pipeline
+from kapwatch.digest import SourceReport
+from kapwatch.settings import Settings
+from kapwatch.standin import Running, StandIn, serve
+from kapwatch.store import Store
+
+from .conftest import SEEDS_DIR, Inbox
+
+FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
+WEEK1 = (date(2026, 11, 9), date(2026, 11, 15))
+WEEK2 = (date(2026, 11, 16), date(2026, 11, 22))
+
+
+@pytest.fixture
+def standin() -> Iterator[Running]:
+    data = StandIn(feeds_dir=FIXTURES)
+    data.load_pubmed(FIXTURES / "pubmed.xml")
+    with serve(data) as running:
+        yield running
+
+
+def write_feeds(path: Path, url: str) -> Path:
+    path.write_text(
+        f'[[feeds]]\nname = "jtp"\nurl = "{url}/feeds/journal_rss2.xml"\npublisher = "Test"\n\n'
+        f'[[feeds]]\nname = "captcha-journal"\nurl = "{url}/feeds/captcha.html"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, standin: Running) -> Settings:
+    feeds_file = write_feeds(tmp_path / "feeds.toml", standin.url)
+    return Settings.from_env(
+        {
+            "KAPWATCH_HOME": str(tmp_path / "home"),
+            "KAPWATCH_EUTILS_URL": standin.eutils_url,
+            "KAPWATCH_SEEDS_DIR": str(SEEDS_DIR),
+            "KAPWATCH_FEEDS_FILE": str(feeds_file),
+            "KAPWATCH_NCBI_API_KEY": "sekrit-key-123",
+            "KAPWATCH_MAIL_TO": "team@example.org",
+        }
+    )
+
+
+def run_week(
+    settings: Settings, store: Store, week: tuple[date, date], send: bool = True
+) -> tuple[dict, list[str]]:
+    setup = pipeline.prepare(settings)
+    window = store.open_window(*week)
+    records, report = pipeline.collect_pubmed(settings, setup.query, *week)
+    sources = [report]
+    store.add_records(window.id, records)
+    for feed in setup.feeds:
+        kept, feed_report = pipeline.collect_feed(settings, store, feed, setup.seeds.lexicon)
+        sources.append(feed_report)
+        store.add_records(window.id, kept)
+    studies = pipeline.assess_window(store, window, setup.seeds)
+    files = pipeline.render_window(settings, store, window, studies, sources, setup)
+    lines = pipeline.deliver_pending(settings, store, send, window)
+    return json.loads(files.json.read_text(encoding="utf-8")), lines
+
+
+def test_two_weeks_end_to_end_without_prefect(
+    settings: Settings, smtp_server: tuple[Controller, Inbox]
+) -> None:
+    controller, inbox = smtp_server
+    settings = replace(
+        settings, smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none"
+    )
+    store = Store(settings.db_url)
+
+    first, lines = run_week(settings, store, WEEK1)
+    by_doi = {s["doi"]: s for s in first["studies"]}
+    assert set(by_doi) == {"10.5555/kw.0001", "10.5555/kw.0002", "10.5555/kw.0004"}
+    assert by_doi["10.5555/kw.0001"]["sources"] == ["jtp", "pubmed"]  # one study, two sources
+    assert by_doi["10.5555/kw.0002"]["relevant"] is False  # sedation near-miss
+    assert by_doi["10.5555/kw.0001"]["relevant"] and by_doi["10.5555/kw.0001"]["claims"]
+    status = {s["name"]: s for s in first["sources"]}
+    assert status["pubmed"]["status"] == "ok" and status["jtp"]["kept"] == 2
+    assert status["captcha-journal"]["status"] == "error"
+    assert lines == ["2026-W46: emailed to team@example.org"]
+
+    second, _ = run_week(settings, store, WEEK2)
+    assert [s["pmid"] for s in second["studies"]] == ["90000003"]  # nothing repeated
+    (durability,) = second["studies"]
+    assert any(c["stance"] in ("challenges", "mixed") for c in durability["claims"])
+    assert len(inbox.messages) == 2  # one email per window
+
+    # The key never reaches anything a run writes.
+    written = [p for p in Path(settings.home).rglob("*") if p.is_file()]
+    assert written and not any(b"sekrit-key-123" in p.read_bytes() for p in written)
+
+
+def test_failed_send_stays_pending_and_goes_next_run(
+    settings: Settings, smtp_server: tuple[Controller, Inbox]
+) -> None:
+    controller, inbox = smtp_server
+    store = Store(settings.db_url)
+    down = replace(
+        settings, smtp_host="127.0.0.1", smtp_port=1, smtp_security="none", smtp_timeout=2.0
+    )
+    _, lines = run_week(down, store, WEEK1)
+    assert "delivery failed, will retry next run" in lines[0]
+    up = replace(settings, smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none")
+    _, lines = run_week(up, store, WEEK2)
+    assert lines == [
+        "2026-W46: emailed to team@example.org",
+        "2026-W47: emailed to team@example.org",
+    ]
+    assert [m["X-Kapwatch-Window"] for m in inbox.messages] == ["2026-W46", "2026-W47"]
+
+
+def test_no_send_writes_nothing_and_is_not_sent_later(settings: Settings) -> None:
+    store = Store(settings.db_url)
+    _, lines = run_week(settings, store, WEEK1, send=False)
+    assert lines == ["2026-W46: not sent (--no-send)"]
+    _, lines = run_week(settings, store, WEEK2)
+    assert lines == [f"2026-W47: written to {settings.outbox_dir / '2026-W47.eml'}"]
+
+
+def test_every_source_failing_means_no_digest(settings: Settings) -> None:
+    store = Store(settings.db_url)
+    setup = pipeline.prepare(settings)
+    window = store.open_window(*WEEK1)
+    sources = [
+        SourceReport("pubmed", "pubmed", "error", error="HTTP 500 after 5 attempts"),
+        SourceReport("jtp", "feed", "error", error="HTTP 404"),
+    ]
+    with pytest.raises(pipeline.RunError, match=r"no source could be read.*pubmed: HTTP 500"):
+        pipeline.render_window(settings, store, window, [], sources, setup)
+    assert not settings.digests_dir.exists()
+
+
+def test_feed_filter_keeps_only_ketamine_items(seeds) -> None:  # type: ignore[no-untyped-def]
+    from kapwatch.records import Record
+
+    assert pipeline.mentions_drug(Record("x", "Esketamine nasal spray"), seeds.lexicon)
+    assert not pipeline.mentions_drug(Record("x", "Lithium and the kidney"), seeds.lexicon)
+    assert Feed("x", "http://127.0.0.1/").kind == "journal"
