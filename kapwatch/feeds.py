@@ -1,0 +1,238 @@
+"""Journal feeds: the feeds file, a conditional GET with httpx, and feedparser on the bytes.
+
+feedparser is never handed a URL (it would fetch with urllib and no timeout) nor a str (it
+may take it for a file path). A feed that answers with an HTML page, an error status, an
+empty body or nothing recognisable is a failed source, never a quiet week.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import re
+import time
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+
+from kapwatch.dedupe import normalize_doi
+from kapwatch.records import Record
+
+USER_AGENT = "kapwatch/0.1 (literature monitor; +https://pubmed.ncbi.nlm.nih.gov/)"
+MAX_BYTES = 20_000_000
+_TAG = re.compile(r"<[^>]+>")
+_DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
+
+
+class FeedsFileError(ValueError):
+    """The feeds file cannot be used; the message names the file and the entry."""
+
+
+class FeedError(Exception):
+    """A feed's answer is not a usable feed; the message says why."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    url: str
+    publisher: str = ""
+    kind: str = "journal"  # "preprint" marks every item as a preprint
+
+
+@dataclass
+class FeedResult:
+    feed: Feed
+    status: str  # ok | empty | error
+    records: list[Record] = field(default_factory=list)
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+
+
+def load_feeds(path: Path) -> list[Feed]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FeedsFileError(f"{path}: file not found (set KAPWATCH_FEEDS_FILE?)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise FeedsFileError(f"{path}: invalid TOML: {exc}") from None
+    entries = data.get("feeds", [])
+    if not isinstance(entries, list):
+        raise FeedsFileError(f"{path}: 'feeds' must be an array of [[feeds]] tables")
+    feeds: list[Feed] = []
+    for index, entry in enumerate(entries):
+        where = f"{path}: feeds[{index}]"
+        if not isinstance(entry, dict):
+            raise FeedsFileError(f"{where}: expected a table")
+        for key in ("name", "url"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise FeedsFileError(f"{where}: missing '{key}'")
+        name, url = entry["name"].strip(), entry["url"].strip()
+        if name.lower() == "pubmed":
+            raise FeedsFileError(f"{where}: the name 'pubmed' is reserved for the PubMed source")
+        if not url.startswith(("http://", "https://")):
+            raise FeedsFileError(f"{where} ({name}): url must start with http:// or https://")
+        if any(f.name == name for f in feeds):
+            raise FeedsFileError(f"{where}: duplicate name {name!r}")
+        kind = str(entry.get("kind", "journal"))
+        if kind not in ("journal", "preprint"):
+            raise FeedsFileError(f"{where} ({name}): kind must be 'journal' or 'preprint'")
+        feeds.append(Feed(name, url, str(entry.get("publisher", "")), kind))
+    return feeds
+
+
+def fetch_feed(
+    client: httpx.Client,
+    feed: Feed,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> FeedResult:
+    """GET the feed (conditionally) and parse it; problems become an error result, not raised."""
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/rss+xml, application/atom+xml, "
+        "application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1",
+    }
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        with client.stream("GET", feed.url, headers=headers, follow_redirects=True) as response:
+            if response.status_code == 304:
+                return FeedResult(
+                    feed, "empty", etag=etag, last_modified=last_modified, not_modified=True
+                )
+            if response.status_code >= 400:
+                return FeedResult(feed, "error", error=f"HTTP {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    return FeedResult(
+                        feed, "error", error=f"response larger than {max_bytes} bytes"
+                    )
+            response_headers = dict(response.headers)
+            new_etag = response.headers.get("ETag")
+            new_modified = response.headers.get("Last-Modified")
+    except httpx.TimeoutException:
+        return FeedResult(feed, "error", error="timed out")
+    except httpx.HTTPError as exc:
+        return FeedResult(feed, "error", error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+    try:
+        records = parse_feed(bytes(body), response_headers, feed)
+    except FeedError as exc:
+        return FeedResult(feed, "error", error=str(exc))
+    return FeedResult(
+        feed,
+        "ok" if records else "empty",
+        records=records,
+        etag=new_etag,
+        last_modified=new_modified,
+    )
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str], feed: Feed) -> list[Record]:
+    if not body.strip():
+        raise FeedError("empty body")
+    lowered = {k.lower(): v for k, v in headers.items()}
+    content_type = lowered.get("content-type", "")
+    head = body[:2048].lstrip().lower()
+    if "html" in content_type or head.startswith((b"<!doctype html", b"<html")):
+        raise FeedError(f"not a feed (HTML page{_page_title(body)})")
+    parsed = feedparser.parse(
+        body,
+        response_headers={
+            "content-type": content_type or "application/xml",
+            "content-location": feed.url,
+        },
+    )
+    if not parsed.get("version") and not parsed.entries:
+        reason = parsed.get("bozo_exception")
+        raise FeedError(f"no recognisable feed ({reason})" if reason else "no recognisable feed")
+    channel_title = _text(parsed.feed.get("title", ""))
+    records = []
+    for entry in parsed.entries:
+        record = _record(entry, feed, channel_title)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+def _record(entry: Any, feed: Feed, channel_title: str) -> Record | None:
+    title = _text(entry.get("title", ""))
+    if not title:
+        return None
+    published = _date(entry.get("published_parsed") or entry.get("updated_parsed"))
+    authors = [_text(a.get("name", "")) for a in entry.get("authors", []) if a.get("name")]
+    return Record(
+        source=feed.name,
+        title=title,
+        doi=_doi(entry),
+        abstract=_text(entry.get("summary", "")),
+        authors=[a for a in authors if a],
+        journal=_text(entry.get("prism_publicationname", "")) or channel_title,
+        volume=str(entry.get("prism_volume", "")),
+        issue=str(entry.get("prism_number", "")),
+        pages=_pages(entry),
+        published=published,
+        year=published.year if published else None,
+        url=entry.get("link"),
+        is_preprint=feed.kind == "preprint",
+    )
+
+
+def _doi(entry: Any) -> str | None:
+    candidates = [entry.get("prism_doi"), entry.get("dc_identifier"), entry.get("id")]
+    candidates += [link.get("href") for link in entry.get("links", [])]
+    candidates.append(entry.get("link"))
+    for raw in candidates:
+        if not raw:
+            continue
+        doi = normalize_doi(raw)
+        if doi is None and "doi" in str(raw).lower():
+            match = _DOI_IN_TEXT.search(str(raw))
+            doi = normalize_doi(match.group(0)) if match else None
+        if doi:
+            return doi
+    return None
+
+
+def _pages(entry: Any) -> str:
+    start, end = entry.get("prism_startingpage"), entry.get("prism_endingpage")
+    if start and end:
+        return f"{start}-{end}"
+    return str(start or "")
+
+
+def _text(value: str) -> str:
+    """Plain text from feed HTML: tags dropped, entities decoded, whitespace collapsed."""
+    text = html.unescape(_TAG.sub(" ", value))
+    text = _TAG.sub(" ", text)  # entity-escaped markup ("&lt;i&gt;") shows up only after unescape
+    return " ".join(text.split())
+
+
+def _date(parsed: time.struct_time | None) -> date | None:
+    if not parsed:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), UTC).date()
+    except (OverflowError, ValueError):
+        return None
+
+
+def _page_title(body: bytes) -> str:
+    match = re.search(rb"<title[^>]*>(.*?)</title>", body[:20000], re.IGNORECASE | re.DOTALL)
+    if not match:
+        return ""
+    title = " ".join(match.group(1).decode("utf-8", "replace").split())[:80]
+    return f': "{title}"' if title else ""
