@@ -96,8 +96,12 @@ class StudyText:
     keywords: list[str]
 
     @property
+    def body(self) -> str:
+        return self.abstract or " ".join(text for _, text in self.sections)
+
+    @property
     def full(self) -> str:
-        return " ".join([self.title, self.abstract, " ".join(self.keywords)])
+        return " ".join([self.title, self.body, " ".join(self.keywords)])
 
 
 def classify_design(text: StudyText) -> str:
@@ -163,69 +167,105 @@ def relevance(text: StudyText, lexicon: Lexicon) -> tuple[float, str, dict[str, 
     return score, "; ".join(parts), found
 
 
-def _conclusion_sentences(text: StudyText) -> list[str]:
-    """Conclusion sentences first, then the rest of the abstract, as the reader would."""
-    conclusions = [
-        body for label, body in text.sections if label.lower().rstrip(":") in _CONCLUSION_LABELS
-    ]
-    rest = [body for label, body in text.sections if body not in conclusions]
+def _sentences(text: StudyText) -> tuple[list[str], list[str]]:
+    """(conclusion sentences, the others last-first): conclusions are read first."""
     if not text.sections:
-        sentences = split_sentences(text.abstract)
-        return sentences[-2:][::-1] + sentences[:-2]
-    ordered = [s for body in conclusions for s in split_sentences(body)]
-    ordered += [s for body in reversed(rest) for s in reversed(split_sentences(body))]
-    return ordered
+        sentences = split_sentences(text.body)
+        return sentences[-2:][::-1], sentences[:-2][::-1]
+    conclusions = [
+        s
+        for label, body in text.sections
+        if label.lower().rstrip(":") in _CONCLUSION_LABELS
+        for s in split_sentences(body)
+    ]
+    rest = [
+        s
+        for label, body in reversed(text.sections)
+        if label.lower().rstrip(":") not in _CONCLUSION_LABELS
+        for s in reversed(split_sentences(body))
+    ]
+    return conclusions, rest
 
 
 def stance_of(
-    sentence: str, claim_concepts: set[str], study_concepts: set[str], lexicon: Lexicon
+    sentence: str, claim_families: set[str], study_families: set[str], lexicon: Lexicon
 ) -> str:
     if _CHALLENGE.search(sentence):
-        return (
-            "mixed"
-            if _MIXED.search(sentence)
-            and re.search(
-                r"\b(?:improv|reduc|effective|benefit|significant(?:ly)? (?:greater|lower|higher))",
-                sentence,
-                re.IGNORECASE,
-            )
-            else "challenges"
+        positive = re.search(
+            r"\b(?:improv|reduc|effective|benefit|significant(?:ly)? (?:greater|lower|higher))",
+            sentence,
+            re.IGNORECASE,
         )
-    # Same idea, new population or co-intervention: it extends the claim.
-    new = {
-        n for n in study_concepts - claim_concepts if lexicon.role_of(n) in ("therapy", "condition")
+        return "mixed" if positive and _MIXED.search(sentence) else "challenges"
+    # Same idea in a new population or with a new co-intervention: it extends the claim.
+    # (Only against what the claim names: a claim silent on population is not "extended".)
+    for role in ("condition", "therapy"):
+        claim_side = {n for n in claim_families if lexicon.role_of(n) == role}
+        study_side = {n for n in study_families if lexicon.role_of(n) == role}
+        if claim_side and study_side - claim_side:
+            return "extends"
+    return "supports"
+
+
+# Concepts too general to tie a study to a claim on their own.
+_GENERIC = {"symptom_reduction", "integration", "rapid_effect", "circuits"}
+MAX_LINKS = 3  # a study bears on a few claims; more would drown the digest
+
+
+def _specific(names: set[str] | dict[str, str], lexicon: Lexicon) -> set[str]:
+    """Families of the therapy, condition and outcome concepts that can carry a link."""
+    return {
+        lexicon.family_of(n)
+        for n in names
+        if lexicon.role_of(n) in ("therapy", "condition", "outcome") and n not in _GENERIC
     }
-    return "extends" if new else "supports"
+
+
+def _coverage(
+    claim: Claim, study: set[str], study_names: set[str], lexicon: Lexicon
+) -> tuple[float, set[str]]:
+    """How much of the claim's idea the study shares (0 when a required part is missing)."""
+    # A named therapy (CBT, written exposure) must be that therapy, not any psychotherapy.
+    named = {
+        n for n in claim.concepts if lexicon.role_of(n) == "therapy" and lexicon.family_of(n) != n
+    }
+    if named - study_names:
+        return 0.0, set()
+    wanted = _specific(claim.concepts, lexicon)
+    shared = wanted & study
+    by_role: dict[str, set[str]] = {}
+    for name in wanted:
+        by_role.setdefault(lexicon.role_of(name), set()).add(name)
+    # A claim about a therapy needs that therapy; one about an outcome needs that outcome.
+    for role in ("therapy", "outcome"):
+        if by_role.get(role) and not by_role[role] & study:
+            return 0.0, shared
+    if len(shared) < 2 and len(wanted) > 1:
+        return 0.0, shared
+    return (len(shared) / len(wanted) if wanted else 0.0), shared
 
 
 def link_claims(
     text: StudyText, claims: list[Claim], lexicon: Lexicon, study_concepts: dict[str, str]
 ) -> list[Link]:
-    """Claims this study bears on: it shares the claim's specific concepts, beyond ketamine."""
-    sentences = _conclusion_sentences(text)
-    concepts = set(study_concepts)
-    links = []
+    """The few claims this study bears on most closely, each with its stance and sentence."""
+    conclusions, rest = _sentences(text)
+    families = _specific(study_concepts, lexicon)
+    scored = []
     for claim in claims:
-        specific = {
-            n
-            for n in claim.concepts
-            if lexicon.role_of(n) in ("therapy", "outcome", "condition")
-            and n not in ("symptom_reduction", "integration")
-        }
-        shared = specific & concepts
-        # A therapy claim needs the therapy; a mechanism claim needs the mechanism.
-        claim_therapies = {n for n in specific if lexicon.role_of(n) == "therapy"}
-        claim_outcomes = {n for n in specific if lexicon.role_of(n) == "outcome"}
-        if claim_therapies and not (claim_therapies & concepts or "psychotherapy" in concepts):
-            continue
-        if claim_outcomes and not claim_outcomes & concepts:
-            continue
-        if len(shared) < 2 and not (len(specific) == 1 and shared):
-            continue
-        evidence = _best_sentence(sentences, shared, lexicon)
+        coverage, shared = _coverage(claim, families, set(study_concepts), lexicon)
+        if coverage >= 0.5:
+            scored.append((coverage, len(shared), claim, shared))
+    scored.sort(key=lambda item: (-item[0], -item[1], item[2].id))
+    links = []
+    for _coverage_value, _count, claim, shared in scored[:MAX_LINKS]:
+        evidence = _best_sentence(conclusions, shared, lexicon) or _best_sentence(
+            rest, shared, lexicon
+        )
         if evidence is None:
             continue
-        stance = stance_of(evidence, set(claim.concepts), concepts, lexicon)
+        claim_families = {lexicon.family_of(n) for n in claim.concepts}
+        stance = stance_of(evidence, claim_families, families, lexicon)
         links.append(Link(claim.id, stance, evidence, sorted(shared)))
     return links
 
@@ -233,7 +273,7 @@ def link_claims(
 def _best_sentence(sentences: list[str], shared: set[str], lexicon: Lexicon) -> str | None:
     best, best_hits = None, 0
     for sentence in sentences:
-        hits = len(shared & set(lexicon.find(sentence)))
+        hits = len(shared & _specific(lexicon.find(sentence), lexicon))
         if hits > best_hits:
             best, best_hits = sentence, hits
     return best
@@ -248,6 +288,6 @@ def assess(text: StudyText, claims: list[Claim], lexicon: Lexicon) -> Assessment
         score=score,
         reason=reason,
         design=classify_design(text),
-        n=sample_size(text.abstract),
+        n=sample_size(text.body),
         links=links,
     )

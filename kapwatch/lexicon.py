@@ -22,6 +22,7 @@ class Concept:
     terms: tuple[str, ...]
     mesh: tuple[str, ...] = ()
     query: bool = False
+    family: str = ""  # a broader concept this one counts as ("trd" -> "depression")
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -66,7 +67,14 @@ class Lexicon:
         return found
 
     def role_of(self, name: str) -> str:
-        return next(c.role for c in self.concepts if c.name == name)
+        return self._by_name[name].role
+
+    def family_of(self, name: str) -> str:
+        return self._by_name[name].family or name
+
+    @cached_property
+    def _by_name(self) -> dict[str, Concept]:
+        return {c.name: c for c in self.concepts}
 
 
 def load_lexicon(path: Path) -> Lexicon:
@@ -104,8 +112,15 @@ def load_lexicon(path: Path) -> Lexicon:
                 terms=tuple(t.strip() for t in terms),
                 mesh=tuple(mesh),
                 query=bool(entry.get("query", False)),
+                family=str(entry.get("family", "")),
             )
         )
+    names = {c.name for c in concepts}
+    for concept in concepts:
+        if concept.family and concept.family not in names:
+            raise LexiconError(
+                f"{path}: concepts.{concept.name}: family {concept.family!r} is not a concept"
+            )
     if not any(c.role == "drug" for c in concepts):
         raise LexiconError(f'{path}: needs at least one concept with role = "drug"')
     return Lexicon(tuple(concepts))

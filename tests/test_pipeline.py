@@ -94,6 +94,8 @@ def test_two_weeks_end_to_end_without_prefect(
     assert status["pubmed"]["status"] == "ok" and status["jtp"]["kept"] == 2
     assert status["captcha-journal"]["status"] == "error"
     assert lines == ["2026-W46: emailed to team@example.org"]
+    text = (settings.digests_dir / "2026-W46.txt").read_text(encoding="utf-8")
+    assert "3 items, 2 kept" in text and 'not a feed (HTML page: "One more step")' in text
 
     second, _ = run_week(settings, store, WEEK2)
     assert [s["pmid"] for s in second["studies"]] == ["90000003"]  # nothing repeated
