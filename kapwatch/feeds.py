@@ -156,9 +156,11 @@ def parse_feed(body: bytes, headers: Mapping[str, str], feed: Feed) -> list[Reco
             "content-location": feed.url,
         },
     )
-    if not parsed.get("version") and not parsed.entries:
-        reason = parsed.get("bozo_exception")
-        raise FeedError(f"no recognisable feed ({reason})" if reason else "no recognisable feed")
+    problem = parsed.get("bozo_exception")
+    if not parsed.entries and (problem is not None or not parsed.get("version")):
+        # Nothing usable came out: a broken or unknown document is a failure, not a quiet week.
+        detail = " ".join(str(problem).split())[:160] if problem is not None else ""
+        raise FeedError(f"no recognisable feed ({detail})" if detail else "no recognisable feed")
     channel_title = _text(parsed.feed.get("title", ""))
     records = []
     for entry in parsed.entries:
@@ -218,7 +220,7 @@ def _text(value: str) -> str:
     """Plain text from feed HTML: tags dropped, entities decoded, whitespace collapsed."""
     text = html.unescape(_TAG.sub(" ", value))
     text = _TAG.sub(" ", text)  # entity-escaped markup ("&lt;i&gt;") shows up only after unescape
-    return " ".join(text.split())
+    return " ".join(text.replace("\ufeff", " ").replace("\u200b", " ").split())
 
 
 def _date(parsed: time.struct_time | None) -> date | None:

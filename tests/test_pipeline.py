@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from kapwatch.feeds import Feed
 
 from kapwatch import pipeline
 from kapwatch.digest import SourceReport
+from kapwatch.feeds import Feed
 from kapwatch.settings import Settings
 from kapwatch.standin import Running, StandIn, serve
 from kapwatch.store import Store

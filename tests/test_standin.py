@@ -31,7 +31,9 @@ def test_feeds_carry_an_etag_and_faults_can_be_injected() -> None:
     with serve(data) as server, httpx.Client(base_url=server.url) as client:
         first = client.get("/feeds/journal_rss2.xml")
         assert first.status_code == 200 and first.headers["ETag"]
-        again = client.get("/feeds/journal_rss2.xml", headers={"If-None-Match": first.headers["ETag"]})
+        again = client.get(
+            "/feeds/journal_rss2.xml", headers={"If-None-Match": first.headers["ETag"]}
+        )
         assert again.status_code == 304
         data.fail("/feeds/journal_rss2.xml", 503, times=1)
         assert client.get("/feeds/journal_rss2.xml").status_code == 503
