@@ -13,12 +13,12 @@ from typing import Any
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from kapwatch.feeds import Feed
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from kapwatch import pipeline
 from kapwatch.digest import SourceReport
+from kapwatch.feeds import Feed
 from kapwatch.records import Record
 from kapwatch.settings import Settings, redact
 from kapwatch.store import Store, Window
