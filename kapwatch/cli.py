@@ -9,7 +9,7 @@ import tempfile
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -137,12 +137,12 @@ def run(
 
 
 @contextmanager
-def demo_environment(home: Path) -> Iterator[dict[str, str]]:
+def demo_environment(home: Path) -> Iterator[dict[str, Any]]:
     """Start the stand-in with the bundled recordings and point the settings at it."""
     from kapwatch.standin import StandIn, serve
 
     config = tomllib.loads((DEMO_DIR / "demo.toml").read_text(encoding="utf-8"))
-    data = StandIn(feeds_dir=DEMO_DIR / "feeds")
+    data = StandIn(feeds_dir=DEMO_DIR / "feeds", replay=True)
     data.load_pubmed(DEMO_DIR / "pubmed.xml")
     with serve(data) as server:
         lines = ["# Demo feeds, served by the loopback stand-in"]
@@ -164,7 +164,7 @@ def demo_environment(home: Path) -> Iterator[dict[str, str]]:
         previous = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            yield {"since": config["window"]["since"], "until": config["window"]["until"]}
+            yield config
         finally:
             for key, value in previous.items():
                 if value is None:
@@ -186,10 +186,10 @@ def demo(
     home = home or Path(tempfile.mkdtemp(prefix="kapwatch-demo-"))
     home.mkdir(parents=True, exist_ok=True)
     console.print(f"Demo home: {home}")
-    with demo_environment(home.resolve()) as window:
-        result = run_flow(
-            date.fromisoformat(window["since"]), date.fromisoformat(window["until"]), True
-        )
+    with demo_environment(home.resolve()) as config:
+        until = datetime.now(load_settings().tz).date()
+        since = until - timedelta(days=int(config["window"]["days"]))
+        result = run_flow(since, until, send=True)
     print_summary(result)
     html = next(p for p in result["digest"] if p.endswith(".html"))
     console.print(f"\n[bold]Open the digest:[/] {html}")

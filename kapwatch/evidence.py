@@ -192,7 +192,7 @@ def stance_of(
 ) -> str:
     if _CHALLENGE.search(sentence):
         positive = re.search(
-            r"\b(?:improv|reduc|effective|benefit|significant(?:ly)? (?:greater|lower|higher))",
+            r"\b(?:improv|reduc|effective|benefit|sustain|maintain|superior|significant(?:ly)? (?:greater|lower|higher))",
             sentence,
             re.IGNORECASE,
         )

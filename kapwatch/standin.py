@@ -57,6 +57,7 @@ class StandIn:
     requests: list[str] = field(default_factory=list)
     histories: dict[str, list[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    replay: bool = False  # the demo: every record matches any window, whatever its entrez date
 
     def load_pubmed(self, path: Path) -> None:
         tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
@@ -99,9 +100,12 @@ class StandIn:
         hits = [
             a.pmid
             for a in self.articles
-            if a.entrez is not None
-            and (mindate is None or a.entrez >= mindate)
-            and (maxdate is None or a.entrez <= maxdate)
+            if self.replay
+            or (
+                a.entrez is not None
+                and (mindate is None or a.entrez >= mindate)
+                and (maxdate is None or a.entrez <= maxdate)
+            )
         ]
         webenv = f"MCID_{uuid.uuid4().hex}"
         with self.lock:
