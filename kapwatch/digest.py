@@ -143,7 +143,22 @@ def environment(templates: Path = TEMPLATES) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["authors_short"] = _authors_short
+    env.filters["links"] = _links
     return env
+
+
+def _links(study: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where a reader can open the study: PubMed, the DOI, and free full text when there is one."""
+    links = []
+    if study["pmid"]:
+        links.append(
+            (f"PubMed {study['pmid']}", f"https://pubmed.ncbi.nlm.nih.gov/{study['pmid']}/")
+        )
+    if study["doi_url"]:
+        links.append(("DOI", study["doi_url"]))
+    if study["pmc_url"]:
+        links.append(("free full text (PMC)", study["pmc_url"]))
+    return links
 
 
 def _authors_short(authors: list[str]) -> str:
