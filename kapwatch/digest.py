@@ -41,7 +41,7 @@ class DigestFiles:
         return [self.html, self.text, self.json]
 
 
-def study_json(study: Study) -> dict[str, Any]:
+def study_json(study: Study, news: list[str] | None = None) -> dict[str, Any]:
     return {
         "pmid": study.pmid,
         "doi": study.doi,
@@ -67,6 +67,8 @@ def study_json(study: Study) -> dict[str, Any]:
             for link in sorted(study.links, key=lambda x: x.claim_id)
         ],
         "flags": list(study.flags),
+        "new": news is None,  # False: announced before, listed again for its news
+        "news": news or [],
     }
 
 
@@ -76,12 +78,14 @@ def build_context(
     sources: list[SourceReport],
     seeds: Seeds,
     query: str,
+    news: list[tuple[Study, list[str]]] | None = None,
     generated: datetime | None = None,
 ) -> dict[str, Any]:
     """Everything the templates and the JSON need, in the JSON contract's shape."""
     items = [study_json(s) for s in studies]
     # Relevant first, strongest first; then the screened-out ones.
     items.sort(key=lambda s: (not s["relevant"], -(s["score"] or 0), s["title"].lower()))
+    earlier = [study_json(study, kinds) for study, kinds in news or []]
     claims: list[dict[str, Any]] = [
         {
             "id": c.id,
@@ -115,6 +119,7 @@ def build_context(
             "claim_updates": sum(len(u["studies"]) for u in updates),
             "claims_updated": len(updates),
             "failed_sources": [s.name for s in sources if s.status == "error"],
+            "news": len(earlier),
         },
         "sources": [asdict(s) for s in sources],
         "query": query,
@@ -123,7 +128,8 @@ def build_context(
         "updates": updates,
         "other_relevant": [s for s in relevant if id(s) not in linked_ids],
         "screened_out": [s for s in items if not s["relevant"]],
-        "studies": items,
+        "earlier": earlier,
+        "studies": items + earlier,
     }
 
 

@@ -151,7 +151,8 @@ def render_window(
     if sources and all(s.status == "error" for s in sources):
         failed = "; ".join(f"{s.name}: {s.error}" for s in sources)
         raise RunError(f"no source could be read, so no digest was made ({failed})")
-    context = build_context(window, studies, sources, setup.seeds, setup.query)
+    news = store.news_in(window.id)
+    context = build_context(window, studies, sources, setup.seeds, setup.query, news)
     files = render(context, settings.digests_dir)
     store.mark_rendered(window.id, context["sources"])
     return files

@@ -150,6 +150,19 @@ class DigestItem(Base):
     window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"), index=True)
 
 
+class StudyNews(Base):
+    """Something new about an already announced study: retracted, corrected, now published."""
+
+    __tablename__ = "study_news"
+    __table_args__ = (UniqueConstraint("study_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
 class SourceState(Base):
     """HTTP validators and last outcome per source, for conditional GET and the digest."""
 
@@ -166,6 +179,12 @@ class SourceState(Base):
 class AddResult:
     new: int = 0
     merged: int = 0  # already stored (same PMID, DOI or title): a new sighting or nothing
+    news: int = 0  # editorial news about studies already stored (retraction, erratum, ...)
+
+
+# Flags that are news when they appear on a study after it was first stored.
+NEWS_FLAGS = ("retracted", "erratum", "expression_of_concern")
+PREPRINT_DOI = "10.1101/"  # bioRxiv and medRxiv
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -263,22 +282,43 @@ class Store:
         result = AddResult()
         with self.session() as s:
             for record in records:
-                study = self._find(s, record)
+                study, preprint = self._find(s, record)
                 if study is None:
                     study = _new_study(record)
                     s.add(study)
                     s.flush()
                     result.new += 1
+                    if preprint is not None:
+                        # The journal version of a preprint we already announced.
+                        study.flags = sorted({*study.flags, f"published_version_of:{preprint.doi}"})
+                        result.news += self._news(s, preprint, window_id, "published", study.doi)
                 else:
+                    before = set(study.flags)
                     _merge(study, record)
                     result.merged += 1
+                    for flag in sorted(set(study.flags) - before):
+                        if flag in NEWS_FLAGS:
+                            result.news += self._news(s, study, window_id, flag)
                 if not any(x.source == record.source for x in study.sightings):
                     sighting = Sighting(source=record.source, window_id=window_id)
                     study.sightings.append(sighting)
                     s.flush()
         return result
 
-    def _find(self, s: Session, record: Record) -> Study | None:
+    def _news(
+        self, s: Session, study: Study, window_id: int, kind: str, detail: str | None = ""
+    ) -> int:
+        exists = s.scalars(
+            select(StudyNews).where(StudyNews.study_id == study.id, StudyNews.kind == kind)
+        ).first()
+        if exists is not None:
+            return 0
+        s.add(StudyNews(study_id=study.id, window_id=window_id, kind=kind, detail=detail or ""))
+        s.flush()
+        return 1
+
+    def _find(self, s: Session, record: Record) -> tuple[Study | None, Study | None]:
+        """(the stored study this record is, or None; a preprint it is the journal version of)."""
         doi = dedupe.normalize_doi(record.doi)
         if record.pmid or doi:
             ids = []
@@ -288,10 +328,10 @@ class Store:
                 ids.append(Study.doi == doi)
             found = s.scalars(select(Study).where(or_(*ids))).first()
             if found is not None:
-                return found
+                return found, None
         key = dedupe.title_key(record.title)
         if not key:
-            return None
+            return None, None
         akey = dedupe.author_key(record.first_author)
         # Block: same title key, or same year (±1) and first author; fuzzy only inside it.
         block = [Study.title_key == key]
@@ -308,14 +348,17 @@ class Store:
             (dedupe.Candidate(c.id, c.title_key, c.year, c.author_key) for c in candidates),
         )
         if match is None:
-            return None
+            return None, None
         study = by_id[match]
-        # Two different identifiers of the same kind mean two works, however alike the titles.
+        # Two different identifiers of the same kind mean two works, however alike the titles;
+        # a preprint and its journal version are the one case worth telling the reader about.
         if record.pmid and study.pmid and record.pmid != study.pmid:
-            return None
+            return None, None
         if doi and study.doi and doi != study.doi:
-            return None
-        return study
+            preprint = study.is_preprint or study.doi.startswith(PREPRINT_DOI)
+            is_journal = not record.is_preprint and not doi.startswith(PREPRINT_DOI)
+            return None, (study if preprint and is_journal else None)
+        return study, None
 
     def claim_new_studies(self, window_id: int) -> list[Study]:
         """Studies first announced by this window's digest (claiming unsent ones seen in it)."""
@@ -328,6 +371,23 @@ class Store:
             s.flush()
             ids = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
             return list(s.scalars(select(Study).where(Study.id.in_(ids)).order_by(Study.id)).all())
+
+    def news_in(self, window_id: int) -> list[tuple[Study, list[str]]]:
+        """Earlier studies with news in this window, each with the kinds of news."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(StudyNews).where(StudyNews.window_id == window_id).order_by(StudyNews.id)
+            ).all()
+            kinds: dict[int, list[str]] = {}
+            for row in rows:
+                kinds.setdefault(row.study_id, []).append(row.kind)
+            announced_here = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
+            studies = s.scalars(
+                select(Study)
+                .where(Study.id.in_(list(kinds)), Study.id.not_in(announced_here))
+                .order_by(Study.id)
+            ).all()
+            return [(study, kinds[study.id]) for study in studies]
 
     def save_assessment(
         self,

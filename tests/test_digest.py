@@ -33,6 +33,7 @@ def make_digest(
         sources or [SourceReport("pubmed", "pubmed", "ok", 1, 1)],
         seeds,
         seeds.query(),
+        store.news_in(window.id),
     )
     files = render(context, tmp_path / "digests")
     return {"context": context, "files": files}
@@ -113,3 +114,21 @@ def test_hostile_title_is_inert_in_html_and_plain_in_text(
 def test_setup_type_is_what_the_flow_passes(seeds: Seeds) -> None:
     setup = Setup(seeds=seeds, feeds=[], query=seeds.query())
     assert setup.query.startswith("(ketamine[tiab]")
+
+
+def test_news_about_an_earlier_study_is_listed_and_flagged(
+    store: Store, seeds: Seeds, tmp_path: Path
+) -> None:
+    first = store.open_window(date(2026, 11, 9), date(2026, 11, 15))
+    store.add_records(first.id, [Record("pubmed", "Ketamine for PTSD", pmid="5", abstract="x")])
+    store.claim_new_studies(first.id)
+    retraction = Record(
+        "pubmed", "Ketamine for PTSD", pmid="5", pub_types=["Retracted Publication"]
+    )
+    out = make_digest(store, seeds, tmp_path, [retraction])
+    data = json.loads(out["files"].json.read_text())
+    (item,) = data["studies"]
+    assert item["new"] is False and item["news"] == ["retracted"] and "retracted" in item["flags"]
+    assert data["summary"]["news"] == 1 and data["summary"]["new_studies"] == 0
+    assert "News about studies sent before" in out["files"].html.read_text()
+    assert "RETRACTED: Ketamine for PTSD" in out["files"].text.read_text()

@@ -130,3 +130,61 @@ def test_source_state_keeps_validators_and_errors(store: Store) -> None:
     state = store.source_state("jad")
     assert state is not None
     assert (state.etag, state.last_error) == ('"abc"', "HTTP 503")
+
+
+def test_a_later_retraction_is_news_in_the_later_window(store: Store) -> None:
+    first = store.open_window(*W1)
+    store.add_records(first.id, [rec("pubmed", "Ketamine trial", pmid="7", doi="10.5555/k7")])
+    store.claim_new_studies(first.id)
+    second = store.open_window(*W2)
+    retracted = rec(
+        "pubmed",
+        "Ketamine trial",
+        pmid="7",
+        pub_types=["Journal Article", "Retracted Publication"],
+        corrections=[Correction("RetractionIn", "J Test. 2026", "8")],
+    )
+    result = store.add_records(second.id, [retracted, retracted])
+    assert result.news == 1  # said once, however often the source repeats it
+    assert store.claim_new_studies(second.id) == []
+    ((study, kinds),) = store.news_in(second.id)
+    assert study.pmid == "7" and kinds == ["retracted"] and "retracted" in study.flags
+    assert store.news_in(first.id) == []
+
+
+def test_the_journal_version_of_a_preprint_is_linked_not_merged(store: Store) -> None:
+    first = store.open_window(*W1)
+    title = "Ketamine with written exposure therapy for chronic PTSD: a randomised trial"
+    store.add_records(
+        first.id,
+        [
+            rec(
+                "medrxiv",
+                title,
+                doi="10.1101/2026.01.02.12345",
+                authors=["Lee K"],
+                year=2026,
+                is_preprint=True,
+            )
+        ],
+    )
+    store.claim_new_studies(first.id)
+    second = store.open_window(*W2)
+    result = store.add_records(
+        second.id,
+        [
+            rec(
+                "pubmed",
+                title + ".",
+                pmid="99",
+                doi="10.5555/wet.2026",
+                authors=["Lee K"],
+                year=2026,
+            )
+        ],
+    )
+    assert (result.new, result.news) == (1, 1)
+    (published,) = store.claim_new_studies(second.id)
+    assert published.flags == ["published_version_of:10.1101/2026.01.02.12345"]
+    ((preprint, kinds),) = store.news_in(second.id)
+    assert preprint.doi == "10.1101/2026.01.02.12345" and kinds == ["published"]

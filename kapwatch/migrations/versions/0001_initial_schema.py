@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 15:44:20.550362
+Create Date: 2026-11-22
 """
 
 from alembic import op
@@ -128,9 +128,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_sightings_study_id"), ["study_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_sightings_window_id"), ["window_id"], unique=False)
 
+    op.create_table(
+        "study_news",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("study_id", sa.Integer(), nullable=False),
+        sa.Column("window_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["study_id"], ["studies.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["window_id"],
+            ["windows.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("study_id", "kind"),
+    )
+    with op.batch_alter_table("study_news", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_study_news_study_id"), ["study_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_study_news_window_id"), ["window_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("study_news", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_study_news_window_id"))
+        batch_op.drop_index(batch_op.f("ix_study_news_study_id"))
+
+    op.drop_table("study_news")
     with op.batch_alter_table("sightings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sightings_window_id"))
         batch_op.drop_index(batch_op.f("ix_sightings_study_id"))
