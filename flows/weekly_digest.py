@@ -39,12 +39,7 @@ def read_setup(settings: Settings) -> pipeline.Setup:
 def search_pubmed(
     settings: Settings, query: str, since: date, until: date
 ) -> tuple[list[Record], SourceReport]:
-    logger = get_run_logger()
-
-    def progress(done: int, total: int) -> None:
-        logger.info("PubMed: fetched %d of %d records", done, total)
-
-    return pipeline.collect_pubmed(settings, query, since, until, progress=progress)
+    return pipeline.collect_pubmed(settings, query, since, until)
 
 
 @task(
@@ -114,9 +109,8 @@ def weekly_digest(
             kind = "pubmed" if name == "pubmed" else "feed"
             error = redact(f"{type(exc).__name__}: {exc}", settings.secrets)
             records, report = [], SourceReport(name, kind, "error", error=error)
+            logger.warning("Source %s failed after retries: %s", name, error)
         sources.append(report)
-        if report.status == "error":
-            logger.warning("Source %s failed: %s", name, report.error)
         for key, value in store_records(store, window, records).items():
             counts[key] += value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -15,12 +16,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.logging import RichHandler
 from rich.table import Table
 
 from kapwatch.feeds import FeedsFileError
 from kapwatch.lexicon import LexiconError
 from kapwatch.seeds import SeedError, Seeds, load_seeds
 from kapwatch.settings import Settings, SettingsError
+from kapwatch.store import Store, StoreError
 
 app = typer.Typer(
     help="Weekly literature monitor for ketamine-assisted psychotherapy (KAP).",
@@ -30,7 +33,7 @@ app = typer.Typer(
 console = Console()
 err = Console(stderr=True)
 DEMO_DIR = Path(__file__).parent / "demo"
-INPUT_ERRORS = (SettingsError, SeedError, FeedsFileError, LexiconError)
+INPUT_ERRORS = (SettingsError, SeedError, FeedsFileError, LexiconError, StoreError)
 WEEKLY = "0 7 * * 1"  # Mondays 07:00, as in prefect.yaml
 SINCE_HELP = "First day (YYYY-MM-DD); default: end of the last window, or 7 days ago."
 SEND_HELP = "Deliver the digest (email, or the outbox when no SMTP host is set)."
@@ -61,6 +64,16 @@ def parse_day(value: str | None, option: str) -> date | None:
         raise
 
 
+def show_progress() -> None:
+    """kapwatch's own progress lines (PubMed batches, each feed) on the terminal."""
+    handler = RichHandler(console=err, show_path=False, show_level=False, markup=False)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("kapwatch")
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def prefect_environment(settings: Settings) -> None:
     """Quiet, offline-friendly Prefect defaults; any PREFECT_* the user set wins."""
     os.environ.setdefault("PREFECT_HOME", str((settings.home / "prefect").resolve()))
@@ -76,10 +89,12 @@ def run_flow(since: date | None, until: date | None, send: bool) -> dict[str, An
 
     settings = load_settings()
     try:
-        prepare(settings)  # bad seeds or feeds stop here, before Prefect starts
+        prepare(settings)  # bad seeds, feeds or database stop here, before Prefect starts
+        Store(settings.db_url)
     except INPUT_ERRORS as exc:
         fail(str(exc))
     prefect_environment(settings)
+    show_progress()
     with console.status("Running the weekly digest flow (Prefect starts a local server)…"):
         from flows.weekly_digest import weekly_digest
 

@@ -7,6 +7,7 @@ failing source becomes a SourceReport with status "error": it never stops the ot
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from kapwatch.settings import Settings, redact
 from kapwatch.store import AddResult, Store, Study, Window
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 
 
 class RunError(RuntimeError):
@@ -92,11 +94,13 @@ def collect_feed(
     if result.status == "error":
         error = redact(result.error or "failed", settings.secrets)
         store.save_source_state(feed.name, ok=False, error=error)
+        log.warning("Feed %s failed: %s", feed.name, error)
         return [], SourceReport(feed.name, "feed", "error", error=error)
     kept = [r for r in result.records if mentions_drug(r, lexicon)]
     store.save_source_state(
         feed.name, ok=True, etag=result.etag, last_modified=result.last_modified
     )
+    log.info("Feed %s: %d items, %d about ketamine", feed.name, len(result.records), len(kept))
     report = SourceReport(
         feed.name,
         "feed",

@@ -228,8 +228,10 @@ class Eutils:
             }
             body = self._request("efetch.fcgi", params, b"</PubmedArticleSet>")
             yield from parse_pubmed(body, stats)
+            done = min(start + batch_size, search.count)
+            log.info("PubMed: fetched %d of %d records", done, search.count)
             if progress is not None:
-                progress(min(start + batch_size, search.count), search.count)
+                progress(done, search.count)
 
     def fetch_ids(self, ids: list[str], batch_size: int = BATCH_SIZE) -> Iterator[Record]:
         for start in range(0, len(ids), batch_size):
@@ -269,6 +271,7 @@ def search_window(
     eutils = client or Eutils.from_settings(settings)
     try:
         search = eutils.esearch(term, since, until)
+        log.info("PubMed: %d records entered %s to %s match the query", search.count, since, until)
         try:
             records = list(eutils.fetch(search, progress=progress))
         except HistoryGone:

@@ -30,7 +30,8 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from kapwatch import dedupe
@@ -187,10 +188,23 @@ NEWS_FLAGS = ("retracted", "erratum", "expression_of_concern")
 PREPRINT_DOI = "10.1101/"  # bioRxiv and medRxiv
 
 
+class StoreError(RuntimeError):
+    """The database cannot be opened; one line naming KAPWATCH_DATABASE_URL, no password."""
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **options)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"KAPWATCH_DATABASE_URL: cannot create {folder}: {exc.strerror}"
+            ) from None
+    try:
+        engine = create_engine(url, **options)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise StoreError(f"KAPWATCH_DATABASE_URL: cannot use {_safe(url)}: {exc}") from None
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -203,15 +217,28 @@ def make_engine(url: str, **options: Any) -> Engine:
     return engine
 
 
+def _safe(url: str) -> str:
+    """The URL as it may be shown: SQLAlchemy masks the password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the URL given"
+
+
 def migrate(url: str) -> None:
     """Bring the database to the newest schema with Alembic (creates it when empty)."""
     from alembic import command
     from alembic.config import Config
 
+    make_engine(url).dispose()  # a bad URL fails here with one clear line
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    try:
+        command.upgrade(config, "head")
+    except OperationalError as exc:
+        reason = " ".join(str(exc.orig).split())[:200]
+        raise StoreError(f"KAPWATCH_DATABASE_URL: cannot open {_safe(url)}: {reason}") from None
 
 
 class Store:

@@ -79,3 +79,17 @@ def test_demo_produces_a_digest_with_claims_marked(tmp_path: Path) -> None:
     assert any(len(s["sources"]) > 1 for s in data["studies"]), "no duplicate across sources"
     assert any(s["status"] == "error" for s in data["sources"]), "no failing feed"
     assert list((home / "outbox").glob("*.eml"))
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("nonsense://", "KAPWATCH_DATABASE_URL: cannot use"),
+        ("sqlite:////proc/no/such/dir/k.db", "KAPWATCH_DATABASE_URL: cannot"),
+    ],
+)
+def test_bad_database_url_is_one_line(tmp_path: Path, url: str, fragment: str) -> None:
+    result = runner.invoke(app, ["run"], env=env(tmp_path, KAPWATCH_DATABASE_URL=url))
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and fragment in lines[0]
