@@ -168,11 +168,10 @@ def _links(study: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _authors_short(authors: list[str]) -> str:
-    if not authors:
-        return ""
-    return authors[0] + (
-        " et al." if len(authors) > 2 else f", {authors[1]}" if len(authors) == 2 else ""
-    )
+    """'Doe J', 'Doe J and Roe R', 'Doe J et al.' (feed names may contain commas themselves)."""
+    if len(authors) > 2:
+        return f"{authors[0]} et al."
+    return " and ".join(authors)
 
 
 def subject(context: dict[str, Any]) -> str:

@@ -132,3 +132,14 @@ def test_news_about_an_earlier_study_is_listed_and_flagged(
     assert data["summary"]["news"] == 1 and data["summary"]["new_studies"] == 0
     assert "News about studies sent before" in out["files"].html.read_text()
     assert "RETRACTED: Ketamine for PTSD" in out["files"].text.read_text()
+
+
+def test_author_lists_read_naturally() -> None:
+    from kapwatch.digest import _authors_short
+
+    assert _authors_short([]) == ""
+    assert _authors_short(["Doe J"]) == "Doe J"
+    assert _authors_short(["Sakopoulos, Stephanie", "Todman, McWelling"]) == (
+        "Sakopoulos, Stephanie and Todman, McWelling"
+    )
+    assert _authors_short(["Doe J", "Roe R", "Poe P"]) == "Doe J et al."
