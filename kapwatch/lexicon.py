@@ -23,6 +23,14 @@ class Concept:
     mesh: tuple[str, ...] = ()
     query: bool = False
     family: str = ""  # a broader concept this one counts as ("trd" -> "depression")
+    unless: tuple[str, ...] = ()  # phrases that use a term in another sense
+
+    @cached_property
+    def _unless(self) -> re.Pattern[str] | None:
+        if not self.unless:
+            return None
+        phrases = [re.escape(p).replace(r"\ ", r"[\s-]+") for p in self.unless]
+        return re.compile(r"(?i:\b(?:" + "|".join(phrases) + r")\b)")
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -43,6 +51,8 @@ class Concept:
 
     def found_in(self, text: str) -> str | None:
         """The first matching phrase in text, or None."""
+        if self._unless is not None:
+            text = self._unless.sub(" ", text)  # "respiratory depression" is not depression
         match = self.pattern.search(text)
         return match.group(0) if match else None
 
@@ -113,6 +123,7 @@ def load_lexicon(path: Path) -> Lexicon:
                 mesh=tuple(mesh),
                 query=bool(entry.get("query", False)),
                 family=str(entry.get("family", "")),
+                unless=tuple(str(u) for u in entry.get("unless", [])),
             )
         )
     names = {c.name for c in concepts}

@@ -104,3 +104,12 @@ def test_design_from_publication_types_then_text() -> None:
 def test_sample_size() -> None:
     assert sample_size("We enrolled 1,204 patients; n = 30 completed the substudy.") == 1204
     assert sample_size("Ketamine at 0.5 mg/kg.") is None
+
+
+def test_depression_in_another_sense_is_not_the_condition(seeds: Seeds) -> None:
+    animal = study(
+        "Hypoxic ventilatory response in cats anesthetized with ketamine",
+        "Ketamine caused less respiratory depression than halothane in cats.",
+    )
+    result = assess(animal, seeds.claims, seeds.lexicon)
+    assert not result.relevant and "condition" not in result.reason
