@@ -35,9 +35,35 @@ def seeds() -> Seeds:
     return load_seeds(SEEDS_DIR)
 
 
+# CI's second pass sets this to a PostgreSQL server (e.g. postgresql+psycopg://postgres@127.0.0.1/):
+# every test then gets a fresh database of its own there instead of a SQLite file.
+TEST_POSTGRES = os.environ.get("KAPWATCH_TEST_POSTGRES", "")
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'kapwatch.db'}")
+def database_url(tmp_path: Path) -> Iterator[str]:
+    if not TEST_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'kapwatch.db'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"kapwatch_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(TEST_POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(TEST_POSTGRES).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(database_url: str) -> Store:
+    return Store(database_url)
 
 
 class Inbox:

@@ -32,6 +32,7 @@ def test_weekly_digest_flow_over_two_windows(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     smtp_server: tuple[Controller, Inbox],
+    database_url: str,
 ) -> None:
     from flows.weekly_digest import weekly_digest
 
@@ -41,6 +42,7 @@ def test_weekly_digest_flow_over_two_windows(
     with serve(data) as server:
         env = {
             "KAPWATCH_HOME": str(tmp_path / "home"),
+            "KAPWATCH_DATABASE_URL": database_url,
             "KAPWATCH_EUTILS_URL": server.eutils_url,
             "KAPWATCH_SEEDS_DIR": str(SEEDS_DIR),
             "KAPWATCH_FEEDS_FILE": str(write_feeds(tmp_path / "feeds.toml", server.url)),

@@ -43,11 +43,12 @@ def write_feeds(path: Path, url: str) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, standin: Running) -> Settings:
+def settings(tmp_path: Path, standin: Running, database_url: str) -> Settings:
     feeds_file = write_feeds(tmp_path / "feeds.toml", standin.url)
     return Settings.from_env(
         {
             "KAPWATCH_HOME": str(tmp_path / "home"),
+            "KAPWATCH_DATABASE_URL": database_url,
             "KAPWATCH_EUTILS_URL": standin.eutils_url,
             "KAPWATCH_SEEDS_DIR": str(SEEDS_DIR),
             "KAPWATCH_FEEDS_FILE": str(feeds_file),

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -18,13 +17,14 @@ def rec(source: str, title: str, **kw: object) -> Record:
     return Record(source=source, title=title, **kw)  # type: ignore[arg-type]
 
 
-def test_migration_creates_exactly_the_models(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+def test_migration_creates_exactly_the_models(database_url: str) -> None:
+    url = database_url
     Store(url)
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         version = conn.execute(sa.text("select version_num from alembic_version")).scalar()
+    engine.dispose()
     assert diff == []
     assert version == "0001"
     Store(url)  # a second start finds the schema current and changes nothing
