@@ -7,6 +7,7 @@ digest, so one bad source never sinks the week.
 from __future__ import annotations
 
 import os
+import socket
 from datetime import date, datetime
 from typing import Any
 
@@ -93,42 +94,46 @@ def weekly_digest(
     settings = Settings.from_env()
     setup = read_setup(settings)
     store = Store(settings.db_url)
-    since, until = pipeline.resolve_window(store, since, until, datetime.now(settings.tz).date())
-    window = store.open_window(since, until)
-    logger.info("Window %s: %s to %s", window.label, since, until)
+    # One run at a time: a second run started meanwhile stops with a clear message.
+    with store.exclusive(f"{socket.gethostname()} pid {os.getpid()}"):
+        since, until = pipeline.resolve_window(
+            store, since, until, datetime.now(settings.tz).date()
+        )
+        window = store.open_window(since, until)
+        logger.info("Window %s: %s to %s", window.label, since, until)
 
-    pending = [search_pubmed.submit(settings, setup.query, since, until)]
-    pending += [fetch_feed.submit(settings, store, feed, setup) for feed in setup.feeds]
-    names = ["pubmed", *(feed.name for feed in setup.feeds)]
-    sources: list[SourceReport] = []
-    counts = {"new": 0, "merged": 0}
-    for name, future in zip(names, pending, strict=True):
-        try:
-            records, report = future.result()
-        except Exception as exc:  # retries exhausted: this source failed, the week goes on
-            kind = "pubmed" if name == "pubmed" else "feed"
-            error = redact(f"{type(exc).__name__}: {exc}", settings.secrets)
-            records, report = [], SourceReport(name, kind, "error", error=error)
-            logger.warning("Source %s failed after retries: %s", name, error)
-        sources.append(report)
-        for key, value in store_records(store, window, records).items():
-            counts[key] += value
+        pending = [search_pubmed.submit(settings, setup.query, since, until)]
+        pending += [fetch_feed.submit(settings, store, feed, setup) for feed in setup.feeds]
+        names = ["pubmed", *(feed.name for feed in setup.feeds)]
+        sources: list[SourceReport] = []
+        counts = {"new": 0, "merged": 0}
+        for name, future in zip(names, pending, strict=True):
+            try:
+                records, report = future.result()
+            except Exception as exc:  # retries exhausted: this source failed, the week goes on
+                kind = "pubmed" if name == "pubmed" else "feed"
+                error = redact(f"{type(exc).__name__}: {exc}", settings.secrets)
+                records, report = [], SourceReport(name, kind, "error", error=error)
+                logger.warning("Source %s failed after retries: %s", name, error)
+            sources.append(report)
+            for key, value in store_records(store, window, records).items():
+                counts[key] += value
 
-    studies = assess_studies(store, window, setup)
-    paths = render_digest(settings, store, window, studies, sources, setup)
-    delivery = deliver_digest(settings, store, window, send)
-    for line in delivery:
-        logger.info("Delivery: %s", line)
-    return {
-        "label": window.label,
-        "since": since.isoformat(),
-        "until": until.isoformat(),
-        "sources": [vars(s) for s in sources],
-        "stored_new": counts["new"],
-        "stored_merged": counts["merged"],
-        "new_studies": len(studies),
-        "relevant": sum(1 for s in studies if s.relevant),
-        "claim_updates": sum(len(s.links) for s in studies),
-        "digest": paths,
-        "delivery": delivery,
-    }
+        studies = assess_studies(store, window, setup)
+        paths = render_digest(settings, store, window, studies, sources, setup)
+        delivery = deliver_digest(settings, store, window, send)
+        for line in delivery:
+            logger.info("Delivery: %s", line)
+        return {
+            "label": window.label,
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "sources": [vars(s) for s in sources],
+            "stored_new": counts["new"],
+            "stored_merged": counts["merged"],
+            "new_studies": len(studies),
+            "relevant": sum(1 for s in studies if s.relevant),
+            "claim_updates": sum(len(s.links) for s in studies),
+            "digest": paths,
+            "delivery": delivery,
+        }

@@ -23,7 +23,7 @@ from kapwatch.feeds import FeedsFileError
 from kapwatch.lexicon import LexiconError
 from kapwatch.seeds import SeedError, Seeds, load_seeds
 from kapwatch.settings import Settings, SettingsError
-from kapwatch.store import Store, StoreError
+from kapwatch.store import RunLocked, Store, StoreError
 
 app = typer.Typer(
     help="Weekly literature monitor for ketamine-assisted psychotherapy (KAP).",
@@ -100,7 +100,7 @@ def run_flow(since: date | None, until: date | None, send: bool) -> dict[str, An
 
         try:
             return weekly_digest(since=since, until=until, send=send)
-        except RunError as exc:
+        except (RunError, RunLocked) as exc:
             fail(str(exc), code=1)
         except INPUT_ERRORS as exc:
             fail(str(exc))

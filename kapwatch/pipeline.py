@@ -163,11 +163,21 @@ def render_window(
 
 
 def deliver_pending(settings: Settings, store: Store, send: bool, current: Window) -> list[str]:
-    """Deliver this window's digest and any earlier one whose send failed; one line per window."""
+    """Deliver this window's digest and any earlier one whose send failed; one line per window.
+
+    At most once: a window is marked "sending" before the SMTP conversation starts, so a run
+    that dies mid-send leaves it "unknown" and it is reported, never sent twice.
+    """
+    lines = []
+    for window in store.interrupted_windows():
+        store.mark_delivery(window.id, "unknown", "a run stopped while sending this digest")
+        lines.append(
+            f"{window.label}: a run stopped while sending it; not resent (check the inbox, or "
+            f"the outbox at {settings.outbox_dir})"
+        )
     if not send:
         store.mark_delivery(current.id, "skipped")
-        return [f"{current.label}: not sent (--no-send)"]
-    lines = []
+        return [*lines, f"{current.label}: not sent (--no-send)"]
     for window in store.pending_windows():
         stem = settings.digests_dir / window.label
         try:
@@ -175,6 +185,7 @@ def deliver_pending(settings: Settings, store: Store, send: bool, current: Windo
             html = Path(f"{stem}.html").read_text(encoding="utf-8")
             context = _json_context(Path(f"{stem}.json"))
             message = build_message(settings, subject(context), text, html, window.label)
+            store.mark_delivery(window.id, "sending")
             outcome = deliver(settings, message, window.label)
         except (MailError, OSError) as exc:
             error = redact(str(exc), settings.secrets)

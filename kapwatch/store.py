@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,7 +31,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from kapwatch import dedupe
@@ -133,7 +133,8 @@ class Window(Base):
     until: Mapped[date] = mapped_column(Date)
     started: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     rendered: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # pending (digest not yet delivered), sent (SMTP), outbox (.eml written), failed
+    # pending (not yet delivered), sending (a send began), sent (SMTP), outbox (.eml written),
+    # failed (retried next run), skipped (--no-send), unknown (a run died mid-send: not resent)
     delivery: Mapped[str] = mapped_column(String(20), default="pending")
     delivered: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivery_error: Mapped[str] = mapped_column(Text, default="")
@@ -164,6 +165,20 @@ class StudyNews(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class RunLock(Base):
+    """Held by the one run that may deliver; a second run started meanwhile stops."""
+
+    __tablename__ = "run_lock"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the lock; the message says who and since when."""
+
+
 class SourceState(Base):
     """HTTP validators and last outcome per source, for conditional GET and the digest."""
 
@@ -183,6 +198,7 @@ class AddResult:
     news: int = 0  # editorial news about studies already stored (retraction, erratum, ...)
 
 
+LOCK_STALE = timedelta(hours=6)  # no weekly run takes this long: an older lock is a crash's
 # Flags that are news when they appear on a study after it was first stored.
 NEWS_FLAGS = ("retracted", "erratum", "expression_of_concern")
 PREPRINT_DOI = "10.1101/"  # bioRxiv and medRxiv
@@ -252,6 +268,32 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
+    # --- one run at a time -------------------------------------------------------------------
+
+    @contextmanager
+    def exclusive(self, holder: str, stale_after: timedelta = LOCK_STALE) -> Iterator[None]:
+        """Hold the run lock for the block; a lock older than stale_after was left by a crash."""
+        try:
+            with self.session() as s:
+                s.add(RunLock(name="run", holder=holder))
+        except IntegrityError:
+            with self.session() as s:
+                lock = s.get_one(RunLock, "run")
+                acquired = lock.acquired.replace(tzinfo=lock.acquired.tzinfo or UTC)
+                if _now() - acquired < stale_after:
+                    raise RunLocked(
+                        f"another kapwatch run ({lock.holder}) has been running since "
+                        f"{acquired:%Y-%m-%d %H:%M} UTC; try again when it has finished"
+                    ) from None
+                lock.holder, lock.acquired = holder, _now()  # taken over from a dead run
+        try:
+            yield
+        finally:
+            with self.session() as s:
+                held = s.get(RunLock, "run")
+                if held is not None and held.holder == holder:
+                    s.delete(held)
+
     # --- windows ----------------------------------------------------------------------------
 
     def open_window(self, since: date, until: date) -> Window:
@@ -274,15 +316,19 @@ class Store:
                 select(Window).where(Window.rendered.is_not(None)).order_by(Window.until.desc())
             ).first()
 
-    def pending_windows(self, exclude: int | None = None) -> list[Window]:
+    def pending_windows(self) -> list[Window]:
         """Rendered windows whose digest has not been delivered yet (oldest first)."""
         with self.session() as s:
             query = select(Window).where(
                 Window.rendered.is_not(None), Window.delivery.in_(("pending", "failed"))
             )
-            if exclude is not None:
-                query = query.where(Window.id != exclude)
             return list(s.scalars(query.order_by(Window.until)).all())
+
+    def interrupted_windows(self) -> list[Window]:
+        """Windows whose send began but never finished: a run died mid-send."""
+        with self.session() as s:
+            query = select(Window).where(Window.delivery == "sending").order_by(Window.until)
+            return list(s.scalars(query).all())
 
     def mark_rendered(self, window_id: int, sources: list[dict[str, Any]]) -> None:
         with self.session() as s:
@@ -297,10 +343,6 @@ class Store:
             window.delivery_error = error
             if status in ("sent", "outbox"):
                 window.delivered = _now()
-
-    def get_window(self, window_id: int) -> Window:
-        with self.session() as s:
-            return s.get_one(Window, window_id)
 
     # --- studies ----------------------------------------------------------------------------
 
@@ -435,10 +477,6 @@ class Store:
             s.flush()
             for claim_id, stance, evidence in links:
                 study.links.append(ClaimLink(claim_id=claim_id, stance=stance, evidence=evidence))
-
-    def count_studies(self) -> int:
-        with self.session() as s:
-            return len(s.scalars(select(Study.id)).all())
 
     # --- sources ----------------------------------------------------------------------------
 

@@ -155,3 +155,23 @@ def test_feed_filter_keeps_only_ketamine_items(seeds) -> None:  # type: ignore[n
     assert pipeline.mentions_drug(Record("x", "Esketamine nasal spray"), seeds.lexicon)
     assert not pipeline.mentions_drug(Record("x", "Lithium and the kidney"), seeds.lexicon)
     assert Feed("x", "http://127.0.0.1/").kind == "journal"
+
+
+def test_a_run_that_died_mid_send_is_reported_not_resent(
+    settings: Settings, smtp_server: tuple[Controller, Inbox]
+) -> None:
+    controller, inbox = smtp_server
+    settings = replace(
+        settings, smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none"
+    )
+    store = Store(settings.db_url)
+    run_week(settings, store, WEEK1, send=False)
+    # What a crash between "sending" and "sent" leaves behind.
+    window = store.open_window(*WEEK1)
+    store.mark_delivery(window.id, "sending")
+    _, lines = run_week(settings, store, WEEK2)
+    assert lines[0].startswith("2026-W46: a run stopped while sending it; not resent")
+    assert lines[1] == "2026-W47: emailed to team@example.org"
+    assert [m["X-Kapwatch-Window"] for m in inbox.messages] == ["2026-W47"]
+    _, again = run_week(settings, store, WEEK2)
+    assert again == []  # reported once, and the delivered window is not sent again

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from kapwatch.records import Correction, Record
-from kapwatch.store import Base, Store
+from kapwatch.store import Base, RunLock, RunLocked, Store
 
 W1 = (date(2026, 11, 9), date(2026, 11, 16))
 W2 = (date(2026, 11, 16), date(2026, 11, 23))
@@ -188,3 +189,25 @@ def test_the_journal_version_of_a_preprint_is_linked_not_merged(store: Store) ->
     assert published.flags == ["published_version_of:10.1101/2026.01.02.12345"]
     ((preprint, kinds),) = store.news_in(second.id)
     assert preprint.doi == "10.1101/2026.01.02.12345" and kinds == ["published"]
+
+
+def test_one_run_at_a_time(store: Store) -> None:
+    with (
+        store.exclusive("host-a pid 1"),
+        pytest.raises(RunLocked, match=r"another kapwatch run \(host-a pid 1\)"),
+        store.exclusive("host-b pid 2"),
+    ):
+        pass
+    with store.exclusive("host-b pid 2"):  # released: the next run goes ahead
+        pass
+
+
+def test_a_lock_left_by_a_crash_is_taken_over(store: Store) -> None:
+    from datetime import timedelta
+
+    with store.session() as s:
+        s.add(RunLock(name="run", holder="dead pid 9"))
+    with pytest.raises(RunLocked), store.exclusive("new pid 10"):
+        pass
+    with store.exclusive("new pid 10", stale_after=timedelta(0)), store.session() as s:
+        assert s.get_one(RunLock, "run").holder == "new pid 10"

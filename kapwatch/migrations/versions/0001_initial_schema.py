@@ -17,6 +17,13 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "run_lock",
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("holder", sa.String(length=200), nullable=False),
+        sa.Column("acquired", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
         "source_state",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("etag", sa.String(length=500), nullable=True),
@@ -176,3 +183,4 @@ def downgrade() -> None:
 
     op.drop_table("studies")
     op.drop_table("source_state")
+    op.drop_table("run_lock")
