@@ -11,11 +11,17 @@ import socket
 from datetime import date, datetime
 from typing import Any
 
+# Before Prefect is imported (a worker may load this file directly, not as a package):
+# telemetry off unless the user opts in, and kapwatch's own log lines shown in the Prefect UI.
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "kapwatch")
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from kapwatch import pipeline
 from kapwatch.digest import SourceReport
@@ -85,7 +91,29 @@ def deliver_digest(settings: Settings, store: Store, window: Window, send: bool)
     return pipeline.deliver_pending(settings, store, send, window)
 
 
-@flow(name="weekly-digest", log_prints=True)
+@task(name="publish artifacts", cache_policy=NO_CACHE)
+def publish_artifacts(json_path: str) -> None:
+    """The digest's summary and its new studies, readable in the Prefect UI."""
+    import json
+    from pathlib import Path
+
+    digest = json.loads(Path(json_path).read_text(encoding="utf-8"))
+    create_markdown_artifact(
+        key="kapwatch-digest", markdown=pipeline.summary_markdown(digest), description="Digest"
+    )
+    create_table_artifact(
+        key="kapwatch-studies", table=pipeline.studies_table(digest), description="New studies"
+    )
+
+
+def run_name() -> str:
+    """The run's name says its window, e.g. 'digest 2026-11-16..2026-11-23'."""
+    params = flow_run.parameters
+    since, until = params.get("since"), params.get("until")
+    return f"digest {since or 'last-run'}..{until or 'today'}"
+
+
+@flow(name="weekly-digest", flow_run_name=run_name, log_prints=True)
 def weekly_digest(
     since: date | None = None, until: date | None = None, send: bool = True
 ) -> dict[str, Any]:
@@ -121,6 +149,7 @@ def weekly_digest(
 
         studies = assess_studies(store, window, setup)
         paths = render_digest(settings, store, window, studies, sources, setup)
+        publish_artifacts(next(p for p in paths if p.endswith(".json")))
         delivery = deliver_digest(settings, store, window, send)
         for line in delivery:
             logger.info("Delivery: %s", line)

@@ -208,3 +208,42 @@ def _json_context(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise OSError(f"{path}: not a digest JSON object")
     return data
+
+
+def summary_markdown(digest: dict[str, Any]) -> str:
+    """A short markdown account of a digest (for the Prefect UI)."""
+    summary, window = digest["summary"], digest["window"]
+    lines = [
+        f"# {digest['label']}: {window['since']} to {window['until']}",
+        "",
+        f"- new studies: {summary['new_studies']} ({summary['relevant']} relevant)",
+        f"- claim updates: {summary['claim_updates']} on {summary['claims_updated']} claims",
+        f"- news about earlier studies: {summary['news']}",
+        f"- failed sources: {', '.join(summary['failed_sources']) or 'none'}",
+        "",
+        "| source | status | items | kept | error |",
+        "|---|---|---|---|---|",
+    ]
+    for src in digest["sources"]:
+        error = (src["error"] or "").replace("|", "/")
+        lines.append(
+            f"| {src['name']} | {src['status']} | {src['items']} | {src['kept']} | {error} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def studies_table(digest: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per study in a digest (for the Prefect UI)."""
+    return [
+        {
+            "title": s["title"],
+            "pmid": s["pmid"] or "",
+            "doi": s["doi"] or "",
+            "design": s["design"],
+            "relevant": s["relevant"],
+            "score": s["score"],
+            "claims": ", ".join(f"{c['claim_id']} {c['stance']}" for c in s["claims"]),
+            "sources": ", ".join(s["sources"]),
+        }
+        for s in digest["studies"]
+    ]

@@ -58,6 +58,16 @@ def test_weekly_digest_flow_over_two_windows(
         again = weekly_digest(since=WEEK2[0], until=WEEK2[1], send=True)
 
     assert first["label"] == "2026-W46" and second["label"] == "2026-W47"
+    # The Prefect UI: run names say the window; each run publishes its digest as artifacts.
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        names = {run.name for run in client.read_flow_runs()}
+        artifacts = client.read_artifacts()
+    assert "digest 2026-11-09..2026-11-15" in names
+    markdown = [a for a in artifacts if a.key == "kapwatch-digest"]
+    assert markdown and any("2026-W46" in str(a.data) for a in markdown)
+    assert any(a.key == "kapwatch-studies" and "90000001" in str(a.data) for a in artifacts)
     digest1 = json.loads(Path(next(p for p in first["digest"] if p.endswith(".json"))).read_text())
     digest2 = json.loads(Path(next(p for p in second["digest"] if p.endswith(".json"))).read_text())
     pmids1 = {s["pmid"] for s in digest1["studies"]}
