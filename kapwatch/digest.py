@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,10 +35,11 @@ class DigestFiles:
     html: Path
     text: Path
     json: Path
+    extras: list[Path] = field(default_factory=list)  # RIS, BibTeX, the Atom feed
 
     @property
     def paths(self) -> list[Path]:
-        return [self.html, self.text, self.json]
+        return [self.html, self.text, self.json, *self.extras]
 
 
 def study_json(study: Study, news: list[str] | None = None) -> dict[str, Any]:
@@ -48,6 +49,9 @@ def study_json(study: Study, news: list[str] | None = None) -> dict[str, Any]:
         "pmcid": study.pmcid,
         "title": study.title,
         "journal": study.journal,
+        "volume": study.volume,
+        "issue": study.issue,
+        "pages": study.pages,
         "published": study.published.isoformat() if study.published else None,
         "year": study.year,
         "authors": study.authors,

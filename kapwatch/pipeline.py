@@ -20,6 +20,7 @@ from kapwatch import feeds as feeds_mod
 from kapwatch import pubmed
 from kapwatch.digest import DigestFiles, SourceReport, build_context, render, subject
 from kapwatch.evidence import StudyText, assess
+from kapwatch.exports import write_exports
 from kapwatch.lexicon import Lexicon
 from kapwatch.mail import MailError, build_message, deliver
 from kapwatch.records import Record
@@ -158,6 +159,7 @@ def render_window(
     news = store.news_in(window.id)
     context = build_context(window, studies, sources, setup.seeds, setup.query, news)
     files = render(context, settings.digests_dir)
+    files.extras = write_exports(context, settings.digests_dir)
     store.mark_rendered(window.id, context["sources"])
     return files
 
