@@ -21,7 +21,10 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 from aiosmtpd.controller import Controller
 
 from kapwatch.seeds import Seeds, load_seeds
+from kapwatch.settings import Settings
+from kapwatch.standin import Running, StandIn, serve
 from kapwatch.store import Store
+from tests.helpers import write_feeds
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = ROOT / "seeds"
@@ -98,3 +101,28 @@ def smtp_server() -> Iterator[tuple[Controller, Inbox]]:
         yield controller, inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def standin() -> Iterator[Running]:
+    """The loopback stand-in serving the end-to-end recordings (PubMed, a feed, a CAPTCHA)."""
+    data = StandIn(feeds_dir=E2E_FIXTURES)
+    data.load_pubmed(E2E_FIXTURES / "pubmed.xml")
+    with serve(data) as running:
+        yield running
+
+
+@pytest.fixture
+def settings(tmp_path: Path, standin: Running, database_url: str) -> Settings:
+    feeds_file = write_feeds(tmp_path / "feeds.toml", standin.url)
+    return Settings.from_env(
+        {
+            "KAPWATCH_HOME": str(tmp_path / "home"),
+            "KAPWATCH_DATABASE_URL": database_url,
+            "KAPWATCH_EUTILS_URL": standin.eutils_url,
+            "KAPWATCH_SEEDS_DIR": str(SEEDS_DIR),
+            "KAPWATCH_FEEDS_FILE": str(feeds_file),
+            "KAPWATCH_NCBI_API_KEY": "sekrit-key-123",
+            "KAPWATCH_MAIL_TO": "team@example.org",
+        }
+    )

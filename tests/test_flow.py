@@ -13,8 +13,9 @@ from aiosmtpd.controller import Controller
 
 from kapwatch.standin import StandIn, serve
 
+from .conftest import E2E_FIXTURES as FIXTURES
 from .conftest import ROOT, SEEDS_DIR, Inbox
-from .test_pipeline import FIXTURES, WEEK1, WEEK2, write_feeds
+from .helpers import WEEK1, WEEK2, write_feeds
 
 pytestmark = pytest.mark.slow
 

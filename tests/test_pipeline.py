@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,65 +12,10 @@ from kapwatch import pipeline
 from kapwatch.digest import SourceReport
 from kapwatch.feeds import Feed
 from kapwatch.settings import Settings
-from kapwatch.standin import Running, StandIn, serve
 from kapwatch.store import Store
 
-from .conftest import SEEDS_DIR, Inbox
-
-FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
-WEEK1 = (date(2026, 11, 9), date(2026, 11, 15))
-WEEK2 = (date(2026, 11, 16), date(2026, 11, 22))
-
-
-@pytest.fixture
-def standin() -> Iterator[Running]:
-    data = StandIn(feeds_dir=FIXTURES)
-    data.load_pubmed(FIXTURES / "pubmed.xml")
-    with serve(data) as running:
-        yield running
-
-
-def write_feeds(path: Path, url: str) -> Path:
-    path.write_text(
-        f'[[feeds]]\nname = "jtp"\nurl = "{url}/feeds/journal_rss2.xml"\npublisher = "Test"\n\n'
-        f'[[feeds]]\nname = "captcha-journal"\nurl = "{url}/feeds/captcha.html"\n',
-        encoding="utf-8",
-    )
-    return path
-
-
-@pytest.fixture
-def settings(tmp_path: Path, standin: Running, database_url: str) -> Settings:
-    feeds_file = write_feeds(tmp_path / "feeds.toml", standin.url)
-    return Settings.from_env(
-        {
-            "KAPWATCH_HOME": str(tmp_path / "home"),
-            "KAPWATCH_DATABASE_URL": database_url,
-            "KAPWATCH_EUTILS_URL": standin.eutils_url,
-            "KAPWATCH_SEEDS_DIR": str(SEEDS_DIR),
-            "KAPWATCH_FEEDS_FILE": str(feeds_file),
-            "KAPWATCH_NCBI_API_KEY": "sekrit-key-123",
-            "KAPWATCH_MAIL_TO": "team@example.org",
-        }
-    )
-
-
-def run_week(
-    settings: Settings, store: Store, week: tuple[date, date], send: bool = True
-) -> tuple[dict, list[str]]:
-    setup = pipeline.prepare(settings)
-    window = store.open_window(*week)
-    records, report = pipeline.collect_pubmed(settings, setup.query, *week)
-    sources = [report]
-    store.add_records(window.id, records)
-    for feed in setup.feeds:
-        kept, feed_report = pipeline.collect_feed(settings, store, feed, setup.seeds.lexicon)
-        sources.append(feed_report)
-        store.add_records(window.id, kept)
-    studies = pipeline.assess_window(store, window, setup.seeds)
-    files = pipeline.render_window(settings, store, window, studies, sources, setup)
-    lines = pipeline.deliver_pending(settings, store, send, window)
-    return json.loads(files.json.read_text(encoding="utf-8")), lines
+from .conftest import Inbox
+from .helpers import WEEK1, WEEK2, run_week
 
 
 def test_two_weeks_end_to_end_without_prefect(

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Debian packages the full test run uses: chromium (the digest rendered in a real browser) and
+# postgresql (the PostgreSQL pass). Installs only what is missing.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ "${#missing[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
