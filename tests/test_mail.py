@@ -73,3 +73,63 @@ def test_connection_refused_is_one_line_without_the_password(tmp_path: Path) -> 
         deliver(settings, message, "2026-W47")
     assert f"127.0.0.1:{port}" in str(info.value)
     assert "hunter2-secret" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_login_refused_is_one_line_without_the_password(tmp_path: Path) -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"right"
+        return AuthResult(success=ok, handled=False)  # aiosmtpd then answers 535 itself
+
+    controller = Controller(
+        Inbox(),
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticator,
+        auth_require_tls=False,
+        auth_required=True,
+    )
+    controller.start()
+    try:
+        settings = settings_for(
+            tmp_path,
+            smtp_host="127.0.0.1",
+            smtp_port=controller.port,
+            smtp_security="none",
+            smtp_user="me",
+            smtp_password="wrong-secret-pw",
+        )
+        message = build_message(settings, "S", "t", "<p>h</p>", "2026-W47")
+        with pytest.raises(MailError) as info:
+            deliver(settings, message, "2026-W47")
+        text = str(info.value)
+        assert "SMTPAuthenticationError" in text and "wrong-secret-pw" not in text
+        good = replace(settings, smtp_password="right")
+        assert deliver(good, message, "2026-W47") == "sent"
+    finally:
+        controller.stop()
+
+
+def test_a_server_that_never_greets_times_out(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts connections (the kernel does) and never says a word
+    try:
+        settings = settings_for(
+            tmp_path,
+            smtp_host="127.0.0.1",
+            smtp_port=listener.getsockname()[1],
+            smtp_security="none",
+            smtp_timeout=0.5,
+        )
+        message = build_message(settings, "S", "t", "<p>h</p>", "2026-W47")
+        started = time.monotonic()
+        with pytest.raises(MailError, match="timed out"):
+            deliver(settings, message, "2026-W47")
+        assert time.monotonic() - started < 5
+    finally:
+        listener.close()
