@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -104,3 +107,27 @@ def test_weekly_digest_signature() -> None:
 
     params = weekly_digest.validate_parameters({"since": "2026-11-01", "send": False})
     assert params["since"] == date(2026, 11, 1) and params["send"] is False
+
+
+@pytest.mark.parametrize("timezone", ["from-yaml", "America/New_York", "Europe/Berlin"])
+def test_the_schedule_is_monday_0700_local_across_daylight_saving(timezone: str) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from prefect.server.schemas.schedules import CronSchedule
+
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    (schedule,) = spec["deployments"][0]["schedules"]
+    zone = schedule["timezone"] if timezone == "from-yaml" else timezone
+    # Prefect's own scheduler code computes the dates, from October into November 2026, when
+    # both the US (1 November) and the EU (25 October) leave summer time.
+    cron = CronSchedule(cron=schedule["cron"], timezone=zone)
+    dates = cron.get_dates(n=6, start=datetime(2026, 10, 5, tzinfo=UTC))
+    runs = asyncio.run(dates) if inspect.isawaitable(dates) else dates
+    local = [run.astimezone(ZoneInfo(zone)) for run in runs]
+    assert [d.weekday() for d in local] == [0] * 6
+    assert {(d.hour, d.minute) for d in local} == {(7, 0)}
+    assert [(b - a).days for a, b in itertools.pairwise(local)] == [7] * 5
+    if zone != "UTC":
+        utc_hours = {run.astimezone(UTC).hour for run in runs}
+        assert len(utc_hours) == 2  # the UTC hour moves with the clocks; local time does not
