@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 Entrez.local_cache = tempfile.mkdtemp(prefix="kapwatch-entrez-")  # type: ignore[assignment]
 
 BATCH_SIZE = 200  # NCBI asks for "a few hundred" records per EFetch
+MAX_BYTES = 200_000_000  # a batch of 200 records is ~5 MB; far beyond that something is wrong
 _ERROR = re.compile(rb"<ERROR>\s*([^<]*?)\s*</ERROR>")
 _HISTORY_GONE = re.compile(r"history|webenv|query_key|query #|unable to obtain", re.IGNORECASE)
 _MONTHS = {
@@ -101,11 +102,12 @@ class Eutils:
         timeout: float = 30.0,
         max_attempts: int = 5,
         backoff: float = 1.0,
+        max_bytes: int = MAX_BYTES,
         client: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.email, self.tool, self.api_key = email, tool, api_key
-        self.max_attempts, self.backoff = max_attempts, backoff
+        self.max_attempts, self.backoff, self.max_bytes = max_attempts, backoff, max_bytes
         self.rate = 10.0 if api_key else 3.0
         self.client = client or httpx.Client(timeout=timeout)
         self.requests = 0  # every HTTP request made, retries included
@@ -141,24 +143,17 @@ class Eutils:
             LIMITER.wait(self.rate)
             self.requests += 1
             try:
-                if endpoint == "efetch.fcgi":  # POST: long id lists and WebEnvs stay out of URLs
-                    response = self.client.post(self.base_url + endpoint, data=self._params(params))
-                else:
-                    response = self.client.get(
-                        self.base_url + endpoint, params=self._params(params)
-                    )
+                status, body = self._send(endpoint, params)
             except httpx.TimeoutException:
                 reason = "timed out"
             except httpx.TransportError as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             else:
-                status = response.status_code
                 if status == 429 or status >= 500:
                     reason = f"HTTP {status}"
                 elif status >= 400:
                     raise EutilsError(self._clean(f"{endpoint}: HTTP {status}"))
                 else:
-                    body = response.content
                     reason = self._problem(endpoint, body, closing)
                     if not reason:
                         return body
@@ -170,6 +165,29 @@ class Eutils:
         raise EutilsError(
             self._clean(f"{endpoint}: {reason} (gave up after {self.max_attempts} attempts)")
         )
+
+    def _send(self, endpoint: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        """(status, body), reading at most max_bytes: a runaway response is refused, not held."""
+        if endpoint == "efetch.fcgi":  # POST: long id lists and WebEnvs stay out of URLs
+            request = self.client.build_request(
+                "POST", self.base_url + endpoint, data=self._params(params)
+            )
+        else:
+            request = self.client.build_request(
+                "GET", self.base_url + endpoint, params=self._params(params)
+            )
+        response = self.client.send(request, stream=True)
+        try:
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise EutilsError(
+                        f"{endpoint}: response larger than {self.max_bytes} bytes; refused"
+                    )
+            return response.status_code, bytes(body)
+        finally:
+            response.close()
 
     def _problem(self, endpoint: str, body: bytes, closing: bytes) -> str:
         """Why a 200 body is unusable ('' when it is fine); raises for what retrying won't fix."""

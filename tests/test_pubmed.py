@@ -185,3 +185,11 @@ def test_rate_limit_spaces_requests_across_the_process(httpserver: HTTPServer) -
     for _ in range(7):
         keyed.esearch("k", date(2026, 1, 1), date(2026, 1, 2))
     assert 0.55 <= time.monotonic() - started < 1.9  # 10/s with a key
+
+
+def test_an_oversized_response_is_refused_not_held(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data(EFETCH * 4)
+    eutils = client(httpserver, max_bytes=len(EFETCH))
+    with pytest.raises(EutilsError, match="larger than"):
+        list(eutils.fetch_ids(["90000001"]))
+    assert eutils.requests == 1
