@@ -61,7 +61,7 @@ def study_json(study: Study, news: list[str] | None = None) -> dict[str, Any]:
         "relevant": bool(study.relevant),
         "score": study.score,
         "reason": study.reason,
-        "url": study.url or (f"https://doi.org/{study.doi}" if study.doi else None),
+        "url": _web_url(study.url) or (f"https://doi.org/{study.doi}" if study.doi else None),
         "doi_url": f"https://doi.org/{study.doi}" if study.doi else None,
         "pmc_url": (
             f"https://pmc.ncbi.nlm.nih.gov/articles/{study.pmcid}/" if study.pmcid else None
@@ -74,6 +74,13 @@ def study_json(study: Study, news: list[str] | None = None) -> dict[str, Any]:
         "new": news is None,  # False: announced before, listed again for its news
         "news": news or [],
     }
+
+
+def _web_url(url: str | None) -> str | None:
+    """Only http(s) links reach the digest: a feed's "javascript:" or "data:" link is dropped."""
+    if url and url.strip().lower().startswith(("https://", "http://")):
+        return url.strip()
+    return None
 
 
 def build_context(

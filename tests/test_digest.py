@@ -143,3 +143,25 @@ def test_author_lists_read_naturally() -> None:
         "Sakopoulos, Stephanie and Todman, McWelling"
     )
     assert _authors_short(["Doe J", "Roe R", "Poe P"]) == "Doe J et al."
+
+
+def test_hostile_links_and_markup_never_reach_the_html(
+    store: Store, seeds: Seeds, tmp_path: Path
+) -> None:
+    record = Record(
+        source="jad",
+        title='Ketamine for depression <img src=x onerror="alert(1)"> <a href="javascript:x()">x</a>',
+        doi="10.1000/js",
+        url="javascript:alert(document.cookie)",
+        abstract='<style>body{display:none}</style> ketamine <b onclick="x()">depression</b>',
+    )
+    out = make_digest(store, seeds, tmp_path, [record])
+    html = out["files"].html.read_text()
+    assert (
+        "javascript:" not in html
+        and "<img" not in html
+        and "onerror=" not in html.replace("onerror=&#34;", "")
+    )
+    assert "<style>body" not in html
+    data = json.loads(out["files"].json.read_text())
+    assert data["studies"][0]["url"] == "https://doi.org/10.1000/js"
