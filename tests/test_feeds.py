@@ -193,3 +193,31 @@ def test_parse_feed_rejects_html_even_when_served_as_xml() -> None:
         parse_feed(
             b"<!DOCTYPE html><html><title>Validate</title></html>", {}, Feed("x", "http://x/")
         )
+
+
+def test_wrong_declared_encoding_still_reads() -> None:
+    # Declared ISO-8859-1 but sent as UTF-8 (a common publisher mistake): feedparser falls back.
+    body = (
+        '<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><title>T</title>'
+        "<item><title>Ketamine in Zürich: Müller's trial</title></item></channel></rss>"
+    ).encode()
+    (record,) = parse_feed(
+        body, {"content-type": "application/rss+xml; charset=utf-8"}, Feed("x", "http://x/")
+    )
+    assert record.title.startswith("Ketamine in Z")
+
+
+def test_entity_expansion_is_not_a_bomb() -> None:
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 9))  # 10**8 "lol"s
+    body = (
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">' + lol + "]>"
+        '<rss version="2.0"><channel><title>T</title><item><title>&l8;</title></item>'
+        "</channel></rss>"
+    ).encode()
+    started = time.monotonic()
+    try:
+        records = parse_feed(body, {"content-type": "application/rss+xml"}, Feed("x", "http://x/"))
+    except FeedError:
+        records = []
+    assert time.monotonic() - started < 5
+    assert all(len(r.title) < 10_000 for r in records)  # never a billion laughs

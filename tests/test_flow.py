@@ -14,6 +14,7 @@ import pytest
 import yaml
 from aiosmtpd.controller import Controller
 
+from kapwatch.settings import Settings
 from kapwatch.standin import StandIn, serve
 
 from .conftest import E2E_FIXTURES as FIXTURES
@@ -54,6 +55,8 @@ def test_weekly_digest_flow_over_two_windows(
             "KAPWATCH_SMTP_PORT": str(controller.port),
             "KAPWATCH_SMTP_SECURITY": "none",
             "KAPWATCH_MAIL_TO": "clinic@example.org",
+            "KAPWATCH_NCBI_API_KEY": "ncbi-key-must-not-leak",
+            "KAPWATCH_SMTP_PASSWORD": "smtp-password-must-not-leak",  # unused: no SMTP user
         }
         for key, value in env.items():
             monkeypatch.setenv(key, value)
@@ -69,6 +72,17 @@ def test_weekly_digest_flow_over_two_windows(
         names = {run.name for run in client.read_flow_runs()}
         artifacts = client.read_artifacts()
     assert "digest 2026-11-09..2026-11-15" in names
+    # No secret in anything the runs wrote: kapwatch's files, Prefect's database (parameters,
+    # logs, artifacts) and the emails.
+    from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
+
+    prefect_db = Path(PREFECT_API_DATABASE_CONNECTION_URL.value().split("///", 1)[1])
+    written = [p for p in (tmp_path / "home").rglob("*") if p.is_file()]
+    written += [p for p in prefect_db.parent.rglob("*") if p.is_file()]
+    assert prefect_db in written and len(written) > 5
+    for secret in (b"ncbi-key-must-not-leak", b"smtp-password-must-not-leak"):
+        assert not [p for p in written if secret in p.read_bytes()]
+        assert not [m for m in inbox.messages if secret.decode() in m.as_string()]
     markdown = [a for a in artifacts if a.key == "kapwatch-digest"]
     assert markdown and any("2026-W46" in str(a.data) for a in markdown)
     assert any(a.key == "kapwatch-studies" and "90000001" in str(a.data) for a in artifacts)
@@ -131,3 +145,25 @@ def test_the_schedule_is_monday_0700_local_across_daylight_saving(timezone: str)
     if zone != "UTC":
         utc_hours = {run.astimezone(UTC).hour for run in runs}
         assert len(utc_hours) == 2  # the UTC hour moves with the clocks; local time does not
+
+
+def test_a_second_run_started_meanwhile_stops_with_a_clear_message(
+    harness: None, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.weekly_digest import weekly_digest
+    from kapwatch.store import RunLocked, Store
+
+    for name, value in {
+        "KAPWATCH_HOME": str(settings.home),
+        "KAPWATCH_DATABASE_URL": settings.db_url,
+        "KAPWATCH_EUTILS_URL": settings.eutils_url,
+        "KAPWATCH_SEEDS_DIR": str(settings.seeds_dir),
+        "KAPWATCH_FEEDS_FILE": str(settings.feeds_path),
+    }.items():
+        monkeypatch.setenv(name, value)
+    with (
+        Store(settings.db_url).exclusive("other-host pid 7"),
+        pytest.raises(RunLocked, match=r"another kapwatch run \(other-host pid 7\)"),
+    ):
+        weekly_digest(since=WEEK1[0], until=WEEK1[1], send=True)
+    assert not (settings.digests_dir / "2026-W46.json").exists()
