@@ -28,8 +28,8 @@ SETS = ["cytology_screening", "haematology", "respiratory", "stroke"]
 
 
 def authors(raw: str) -> list[str]:
-    """'Zhai, Q. J. and Yue, X. Y.' -> ['Zhai Q J', 'Yue X Y']."""
-    return [" ".join(a.replace(",", " ").split()) for a in raw.split(" and ") if a.strip()]
+    """'Zhai, Q. J. and Yue, X. Y.' -> ['Zhai, Q. J.', 'Yue, X. Y.'] (as BibTeX lists them)."""
+    return [" ".join(a.split()) for a in raw.split(" and ") if a.strip()]
 
 
 def load(name: str) -> tuple[list[tuple[str, Record]], dict[str, str]]:

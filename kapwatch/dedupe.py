@@ -31,29 +31,53 @@ def normalize_doi(raw: str | None) -> str | None:
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII words only: 'Öngür, D.' -> 'ongur d'."""
+    """Lower-case ASCII words only: 'Öngür, D.' -> 'ongur d'; dashes of any kind split words."""
+    text = "".join(" " if unicodedata.category(c) == "Pd" else c for c in text)
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
     return _NON_WORD.sub(" ", ascii_text).strip()
 
 
+_TRANSLATED = re.compile(r"\s*\[([^\]]{20,})\]")  # "[Title in English]. [Japanese]"
+_NOTE = re.compile(r"\[[^\]]*\]")  # "[Japanese]", "[Review]", "[70 refs]", "[Article in Chinese]"
+
+
 def title_key(title: str) -> str:
     """A title reduced to its words, for exact matching and blocking."""
-    # Bracketed notes ("[Article in Chinese]") and trailing periods differ across databases.
-    title = re.sub(r"\[[^\]]*\]", " ", title)
-    return fold(title)
+    # Databases add bracketed notes; a title wholly in brackets (PubMed's sign of a
+    # translation) keeps its words.
+    translated = _TRANSLATED.match(title)
+    if translated:
+        title = translated.group(1) + " " + title[translated.end() :]
+    return fold(_NOTE.sub(" ", title))
 
 
 def author_key(author: str | None) -> str:
-    """First author's surname, folded: 'van der Touw T' -> 'vandertouw'."""
+    """The first author's surname, folded, whichever way the source wrote the name.
+
+    'Wilkinson ST' (PubMed), 'Wilkinson, Samuel T.' (RIS, BibTeX) and 'Samuel T. Wilkinson'
+    (many feeds) all give 'wilkinson'; 'van der Touw T' gives 'vandertouw'.
+    """
     if not author:
         return ""
-    name = author.split(",")[0]
-    parts = fold(name).split()
-    # "Surname Initials" (PubMed style): drop trailing short initials.
-    while len(parts) > 1 and len(parts[-1]) <= 2:
-        parts.pop()
-    return "".join(parts)
+    if "," in author:
+        return fold(author.split(",")[0]).replace(" ", "")
+    parts = fold(author).split()
+    if not parts:
+        return ""
+    if len(parts[-1]) <= 2:  # "Surname AB": drop the trailing initials
+        while len(parts) > 1 and len(parts[-1]) <= 2:
+            parts.pop()
+        return "".join(parts)
+    # "Given Surname": the surname is last, with any particle before it ("Ludwig van Beethoven").
+    surname = [parts.pop()]
+    while parts and parts[-1] in _PARTICLES:
+        surname.insert(0, parts.pop())
+    return "".join(surname)
+
+
+_PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "di", "la", "le", "du", "dos", "das"}
+EXACT_TITLE_MIN = 40  # an identical title this long is the same work whoever is listed first
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +101,13 @@ def same_work(
     """Fuzzy decision for two records with no shared identifier (keys already normalised)."""
     if year_a and year_b and abs(year_a - year_b) > 1:
         return False
-    if author_a and author_b and author_a != author_b:
-        return False
     if not title_a or not title_b:
+        return False
+    # Author lists are written many ways (and first authors swapped in databases); an identical
+    # long title outweighs them.
+    if title_a == title_b and len(title_a) >= EXACT_TITLE_MIN:
+        return True
+    if author_a and author_b and author_a != author_b:
         return False
     if title_a == title_b:
         return True

@@ -56,3 +56,24 @@ def test_short_titles_never_merge_on_fuzz() -> None:
     candidates = [Candidate(1, title_key("Reply to letter"), 2020, "")]
     assert best_match("Reply to letters", 2020, None, candidates) is None
     assert best_match("Reply to letter", 2020, None, candidates) == 1
+
+
+def test_translated_titles_and_dashes() -> None:
+    assert title_key("[Clinical aspects of the complement system]. [Japanese]") == title_key(
+        "Clinical aspects of the complement system. [Japanese]"
+    )
+    assert title_key("Hemolytic–Uremic Syndrome") == title_key("hemolytic-uremic syndrome")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Wilkinson ST",
+        "Wilkinson, Samuel T.",
+        "Samuel T. Wilkinson",
+        "Samuel Wilkinson",
+        "WILKINSON S",
+    ],
+)
+def test_author_key_whichever_way_the_name_is_written(written: str) -> None:
+    assert author_key(written) == "wilkinson"
