@@ -67,7 +67,7 @@ def collect_pubmed(
     settings: Settings, query: str, since: date, until: date, progress: Progress | None = None
 ) -> tuple[list[Record], SourceReport]:
     try:
-        records, _search = pubmed.search_window(settings, query, since, until, progress=progress)
+        records, _searches = pubmed.search_window(settings, query, since, until, progress=progress)
     except pubmed.EutilsError as exc:
         error = redact(str(exc), settings.secrets)
         return [], SourceReport("pubmed", "pubmed", "error", error=error)

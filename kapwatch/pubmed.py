@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import IO, Any
 
 import httpx
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 Entrez.local_cache = tempfile.mkdtemp(prefix="kapwatch-entrez-")  # type: ignore[assignment]
 
 BATCH_SIZE = 200  # NCBI asks for "a few hundred" records per EFetch
+MAX_HITS = 9_999  # the history server will not page EFetch past retstart 9,998
 MAX_BYTES = 200_000_000  # a batch of 200 records is ~5 MB; far beyond that something is wrong
 _ERROR = re.compile(rb"<ERROR>\s*([^<]*?)\s*</ERROR>")
 _HISTORY_GONE = re.compile(r"history|webenv|query_key|query #|unable to obtain", re.IGNORECASE)
@@ -284,22 +285,38 @@ def search_window(
     until: date,
     progress: Callable[[int, int], None] | None = None,
     client: Eutils | None = None,
-) -> tuple[list[Record], SearchResult]:
-    """Records entered in PubMed between since and until (inclusive) that match the term."""
+) -> tuple[list[Record], list[SearchResult]]:
+    """Records entered in PubMed between since and until (inclusive) that match the term.
+
+    A window with more hits than the history server can page through is split in halves by
+    date until each part fits, so a ten-year backfill needs no special handling.
+    """
     eutils = client or Eutils.from_settings(settings)
+    records: list[Record] = []
+    searches: list[SearchResult] = []
+    pending = [(since, until)]
     try:
-        search = eutils.esearch(term, since, until)
-        log.info("PubMed: %d records entered %s to %s match the query", search.count, since, until)
-        try:
-            records = list(eutils.fetch(search, progress=progress))
-        except HistoryGone:
-            log.info("PubMed history expired; searching again")
-            search = eutils.esearch(term, since, until)
-            records = list(eutils.fetch(search, progress=progress))
+        while pending:
+            start, end = pending.pop(0)
+            search = eutils.esearch(term, start, end)
+            if search.count > MAX_HITS and start < end:
+                middle = start + (end - start) // 2
+                pending[:0] = [(start, middle), (middle + timedelta(days=1), end)]
+                continue
+            log.info(
+                "PubMed: %d records entered %s to %s match the query", search.count, start, end
+            )
+            try:
+                records.extend(eutils.fetch(search, progress=progress))
+            except HistoryGone:
+                log.info("PubMed history expired; searching again")
+                search = eutils.esearch(term, start, end)
+                records.extend(eutils.fetch(search, progress=progress))
+            searches.append(search)
     finally:
         if client is None:
             eutils.close()
-    return records, search
+    return records, searches
 
 
 # --- PubMed XML ---------------------------------------------------------------------------

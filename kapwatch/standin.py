@@ -12,7 +12,7 @@ import hashlib
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -20,6 +20,29 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+SYNTHETIC = (
+    '<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}</PMID>'
+    '<Article PubModel="Print-Electronic"><Journal><JournalIssue CitedMedium="Internet">'
+    "<Volume>{n}</Volume><PubDate><Year>{year}</Year><Month>{month:02d}</Month></PubDate>"
+    "</JournalIssue><Title>Journal of Synthetic Psychiatry</Title></Journal>"
+    "<ArticleTitle>Ketamine and psychotherapy in <i>treatment-resistant</i> depression: "
+    "synthetic study {n}</ArticleTitle>"
+    '<ELocationID EIdType="doi" ValidYN="Y">{doi}</ELocationID><Abstract>'
+    '<AbstractText Label="BACKGROUND">Ketamine acts fast; study {n} asks how long.</AbstractText>'
+    '<AbstractText Label="METHODS">Adults (n = 40) received ketamine with weekly '
+    "psychotherapy.</AbstractText>"
+    '<AbstractText Label="CONCLUSIONS">Psychotherapy sustained the response to ketamine'
+    "<sup>1</sup>.</AbstractText></Abstract>"
+    '<AuthorList CompleteYN="Y">'
+    "<Author><LastName>Synthetic</LastName><ForeName>Ann</ForeName><Initials>A</Initials></Author>"
+    "<Author><LastName>Müller</LastName><ForeName>Jörg</ForeName><Initials>J</Initials></Author>"
+    "<Author><CollectiveName>Synthetic Trials Group</CollectiveName></Author></AuthorList>"
+    "<Language>eng</Language><PublicationTypeList><PublicationType>Randomized Controlled Trial"
+    "</PublicationType></PublicationTypeList></Article></MedlineCitation><PubmedData><History>"
+    '<PubMedPubDate PubStatus="entrez"><Year>{year}</Year><Month>{month}</Month><Day>{day}</Day>'
+    '</PubMedPubDate></History><ArticleIdList><ArticleId IdType="pubmed">{pmid}</ArticleId>'
+    "</ArticleIdList></PubmedData></PubmedArticle>"
+)
 EFETCH_HEAD = (
     b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
     b'1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
@@ -72,6 +95,19 @@ class StandIn:
                     int(stamp.findtext("Day") or 1),
                 )
             self.articles.append(Article(pmid, entrez, etree.tostring(element)))
+
+    def add_synthetic(
+        self, count: int, start: date, days: int, first_pmid: int = 80_000_000
+    ) -> None:
+        """Invented PubMed records spread evenly over `days` entrez dates (for load and backfill
+        tests): structured abstracts with inline markup and several authors, like real ones."""
+        for i in range(count):
+            day = start + timedelta(days=i * days // count)
+            pmid = str(first_pmid + i)
+            xml = SYNTHETIC.format(
+                pmid=pmid, year=day.year, month=day.month, day=day.day, n=i, doi=f"10.5555/syn.{i}"
+            )
+            self.articles.append(Article(pmid, day, xml.encode()))
 
     def fail(
         self,

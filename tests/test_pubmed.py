@@ -152,7 +152,7 @@ def test_expired_history_searches_again(httpserver: HTTPServer) -> None:
         list(eutils.fetch(eutils.esearch("k", date(2026, 1, 1), date(2026, 1, 2))))
     settings = Settings.from_env({"KAPWATCH_EUTILS_URL": httpserver.url_for("/eutils/")})
     httpserver.clear_log()
-    records, search = search_window(
+    records, (search,) = search_window(
         settings, "k", date(2026, 1, 1), date(2026, 1, 2), client=eutils
     )
     assert search.webenv == "MCID_new" and len(records) == 3
@@ -167,7 +167,7 @@ def test_zero_hits_is_an_empty_result(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/eutils/esearch.fcgi").respond_with_data(body)
     httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data("unexpected", status=500)
     settings = Settings.from_env({"KAPWATCH_EUTILS_URL": httpserver.url_for("/eutils/")})
-    records, search = search_window(
+    records, (search,) = search_window(
         settings, "zzz", date(2026, 1, 1), date(2026, 1, 2), client=client(httpserver)
     )
     assert records == [] and search.count == 0
