@@ -11,7 +11,6 @@ import calendar
 import html
 import re
 import time
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -23,6 +22,7 @@ import httpx
 
 from kapwatch.dedupe import normalize_doi
 from kapwatch.records import Record
+from kapwatch.tomlfile import read_toml
 
 USER_AGENT = "kapwatch/0.1 (literature monitor; +https://pubmed.ncbi.nlm.nih.gov/)"
 MAX_BYTES = 20_000_000
@@ -58,12 +58,7 @@ class FeedResult:
 
 
 def load_feeds(path: Path) -> list[Feed]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FeedsFileError(f"{path}: file not found (set KAPWATCH_FEEDS_FILE?)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FeedsFileError(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml(path, FeedsFileError, "set KAPWATCH_FEEDS_FILE?")
     entries = data.get("feeds", [])
     if not isinstance(entries, list):
         raise FeedsFileError(f"{path}: 'feeds' must be an array of [[feeds]] tables")

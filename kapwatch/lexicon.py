@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
+from kapwatch.tomlfile import read_toml
 
 ROLES = ("drug", "therapy", "condition", "outcome", "exclude")
 
@@ -88,12 +89,7 @@ class Lexicon:
 
 
 def load_lexicon(path: Path) -> Lexicon:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LexiconError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise LexiconError(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml(path, LexiconError)
     table = data.get("concepts")
     if not isinstance(table, dict) or not table:
         raise LexiconError(f"{path}: no [concepts.<name>] tables")

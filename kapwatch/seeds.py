@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kapwatch.dedupe import fold, normalize_doi
 from kapwatch.lexicon import Lexicon, load_lexicon
+from kapwatch.tomlfile import read_toml
 
 
 class SeedError(ValueError):
@@ -270,12 +270,7 @@ def parse_article(
 def load_seeds(seeds_dir: Path) -> Seeds:
     """Read manifest.toml, concepts.toml and every article the manifest names."""
     manifest_path = seeds_dir / "manifest.toml"
-    try:
-        manifest = tomllib.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SeedError(f"{manifest_path}: file not found (is KAPWATCH_SEEDS_DIR right?)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SeedError(f"{manifest_path}: invalid TOML: {exc}") from None
+    manifest = read_toml(manifest_path, SeedError, "is KAPWATCH_SEEDS_DIR right?")
     entries = manifest.get("articles")
     if not isinstance(entries, list) or not entries:
         raise SeedError(f"{manifest_path}: no [[articles]] entries")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,3 +43,8 @@ def run_week(
     files = pipeline.render_window(settings, store, window, studies, sources, setup)
     lines = pipeline.deliver_pending(settings, store, send, window)
     return json.loads(files.json.read_text(encoding="utf-8")), lines
+
+
+def mailing_to(settings: Settings, port: int) -> Settings:
+    """The settings, delivering over plain SMTP to a test server on 127.0.0.1."""
+    return replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")

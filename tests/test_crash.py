@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from kapwatch.settings import Settings
 from kapwatch.store import Store
 
 from .conftest import ROOT, Inbox
-from .helpers import WEEK1, run_week
+from .helpers import WEEK1, mailing_to, run_week
 
 # The stages of a week, in a child process that kills itself at the given point.
 CHILD = """
@@ -50,9 +50,7 @@ def test_killed_run_then_rerun_sends_once_and_stores_once(
     settings: Settings, smtp_server: tuple[Controller, Inbox], stop: str
 ) -> None:
     controller, inbox = smtp_server
-    settings = replace(
-        settings, smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none"
-    )
+    settings = mailing_to(settings, controller.port)
     raw = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()}
     child = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps(raw), stop], cwd=ROOT, timeout=120, check=False

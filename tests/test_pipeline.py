@@ -15,16 +15,14 @@ from kapwatch.settings import Settings
 from kapwatch.store import Store
 
 from .conftest import Inbox
-from .helpers import WEEK1, WEEK2, run_week
+from .helpers import WEEK1, WEEK2, mailing_to, run_week
 
 
 def test_two_weeks_end_to_end_without_prefect(
     settings: Settings, smtp_server: tuple[Controller, Inbox]
 ) -> None:
     controller, inbox = smtp_server
-    settings = replace(
-        settings, smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none"
-    )
+    settings = mailing_to(settings, controller.port)
     store = Store(settings.db_url)
 
     first, lines = run_week(settings, store, WEEK1)
@@ -61,7 +59,7 @@ def test_failed_send_stays_pending_and_goes_next_run(
     )
     _, lines = run_week(down, store, WEEK1)
     assert "delivery failed, will retry next run" in lines[0]
-    up = replace(settings, smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none")
+    up = mailing_to(settings, controller.port)
     _, lines = run_week(up, store, WEEK2)
     assert lines == [
         "2026-W46: emailed to team@example.org",
@@ -103,9 +101,7 @@ def test_a_run_that_died_mid_send_is_reported_not_resent(
     settings: Settings, smtp_server: tuple[Controller, Inbox]
 ) -> None:
     controller, inbox = smtp_server
-    settings = replace(
-        settings, smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none"
-    )
+    settings = mailing_to(settings, controller.port)
     store = Store(settings.db_url)
     run_week(settings, store, WEEK1, send=False)
     # What a crash between "sending" and "sent" leaves behind.
