@@ -113,3 +113,15 @@ def test_a_run_that_died_mid_send_is_reported_not_resent(
     assert [m["X-Kapwatch-Window"] for m in inbox.messages] == ["2026-W47"]
     _, again = run_week(settings, store, WEEK2)
     assert again == []  # reported once, and the delivered window is not sent again
+
+
+def test_default_window_runs_from_the_end_of_the_last_one(settings: Settings) -> None:
+    from datetime import date
+
+    store = Store(settings.db_url)
+    today = date(2026, 11, 23)
+    assert pipeline.resolve_window(store, None, None, today) == (date(2026, 11, 16), today)
+    run_week(settings, store, WEEK1, send=False)
+    assert pipeline.resolve_window(store, None, None, today) == (WEEK1[1], today)
+    with pytest.raises(pipeline.RunError, match="--since 2026-11-30 is after --until"):
+        pipeline.resolve_window(store, date(2026, 11, 30), None, today)
