@@ -21,7 +21,7 @@ from rich.table import Table
 
 from kapwatch.feeds import FeedsFileError
 from kapwatch.lexicon import LexiconError
-from kapwatch.seeds import SeedError, Seeds, load_seeds
+from kapwatch.seeds import FORM_ROLES, SeedError, Seeds, load_seeds
 from kapwatch.settings import Settings, SettingsError
 from kapwatch.store import RunLocked, Store, StoreError
 
@@ -230,13 +230,13 @@ def seeds_command(
         claims.add_column("id", no_wrap=True)
         claims.add_column("claim")
         claims.add_column("cites")
-        claims.add_column("concepts")
+        claims.add_column("population / intervention / outcome")
         for claim in article.claims:
             claims.add_row(
                 claim.id,
                 claim.text,
                 ", ".join(claim.citations) or "(uncited)",
-                ", ".join(claim.concepts),
+                " / ".join(", ".join(claim.form[part]) or "-" for part in FORM_ROLES),
             )
         console.print(claims)
         refs = Table(title=f"{len(article.references)} references")
@@ -275,6 +275,7 @@ def seeds_json(seeds: Seeds) -> dict[str, Any]:
                         "references": c.references,
                         "citations": c.citations,
                         "concepts": c.concepts,
+                        "form": c.form,
                     }
                     for c in a.claims
                 ],

@@ -42,6 +42,23 @@ class Claim:
     references: list[str]  # Reference.key values
     citations: list[str]  # the citations as printed, e.g. "Kang et al., 2022"
     concepts: dict[str, str] = field(default_factory=dict)  # concept -> phrase in the text
+    # The claim's structure: who (population), what (intervention, co-intervention included),
+    # and which effect or mechanism it asserts, as the phrases the text uses.
+    form: dict[str, list[str]] = field(default_factory=dict)
+
+
+FORM_ROLES = {
+    "population": ("condition",),
+    "intervention": ("drug", "therapy"),
+    "outcome": ("outcome",),
+}
+
+
+def claim_form(concepts: dict[str, str], lexicon: Lexicon) -> dict[str, list[str]]:
+    return {
+        part: [phrase for name, phrase in concepts.items() if lexicon.role_of(name) in roles]
+        for part, roles in FORM_ROLES.items()
+    }
 
 
 @dataclass
@@ -250,6 +267,7 @@ def parse_article(
                         references=keys,
                         citations=[printed for printed, _, _ in cited],
                         concepts=concepts,
+                        form=claim_form(concepts, lexicon),
                     )
                 )
     return Article(

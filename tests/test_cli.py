@@ -28,7 +28,8 @@ def test_seeds_json_shows_claims_references_terms_query(tmp_path: Path) -> None:
     assert data["query"].startswith("(ketamine[tiab]")
     assert "ketamine" in data["terms"]
     claim = data["articles"][1]["claims"][0]
-    assert set(claim) >= {"id", "text", "references", "citations", "concepts"}
+    assert set(claim) >= {"id", "text", "references", "citations", "concepts", "form"}
+    assert set(claim["form"]) == {"population", "intervention", "outcome"}
 
 
 def test_seeds_tables(tmp_path: Path) -> None:

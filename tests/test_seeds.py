@@ -155,3 +155,12 @@ def test_bad_manifest_and_lexicon_name_the_file(tmp_path: Path) -> None:
     (seeds_dir / "concepts.toml").write_text("[concepts.x]\nrole = 'drug'\nterms = []\n")
     with pytest.raises(LexiconError, match=r"concepts\.toml: concepts\.x: terms"):
         load_lexicon(seeds_dir / "concepts.toml")
+
+
+def test_claims_have_a_structured_form(seeds: Seeds) -> None:
+    wet = next(c for c in seeds.claims if c.references == ["wilkinson2024"])
+    assert wet.form["population"] == ["PTSD"]
+    assert set(wet.form["intervention"]) == {"ketamine", "Written Exposure Therapy"}
+    assert "sustained" in wet.form["outcome"]
+    synapses = next(c for c in seeds.claims if c.references == ["kang2022", "abdallah2023"])
+    assert "synaptogenesis" in synapses.form["outcome"] and synapses.form["population"] == []
