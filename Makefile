@@ -39,9 +39,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	PREFECT_HOME=$$(mktemp -d) $(BIN)/pytest -q
 
-# Benchmarks (not timed tests): deduplication quality on the SRA sets in ../shared/data.
+# Benchmarks (not timed tests): deduplication quality on the SRA sets in ../shared/data, and
+# processing throughput on synthetic PubMed records.
 bench: $(STAMP)
 	$(BIN)/python bench/dedupe_sra.py
+	$(BIN)/python bench/throughput.py 10000
 
 # Re-resolve the pins (needs the registry); commit requirements.lock afterwards.
 lock: $(STAMP)

@@ -131,17 +131,9 @@ def study_text(study: Study) -> StudyText:
 def assess_window(store: Store, window: Window, seeds: Seeds) -> list[Study]:
     """Claim this window's new studies and record relevance, design and claim links for each."""
     studies = store.claim_new_studies(window.id)
-    for study in studies:
-        result = assess(study_text(study), seeds.claims, seeds.lexicon)
-        store.save_assessment(
-            study.id,
-            relevant=result.relevant,
-            score=result.score,
-            reason=result.reason,
-            design=result.design,
-            n=result.n,
-            links=[(link.claim_id, link.stance, link.evidence) for link in result.links],
-        )
+    store.save_assessments(
+        {study.id: assess(study_text(study), seeds.claims, seeds.lexicon) for study in studies}
+    )
     return store.claim_new_studies(window.id)
 
 

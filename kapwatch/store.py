@@ -32,9 +32,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    selectinload,
+)
 
 from kapwatch import dedupe
+from kapwatch.evidence import Assessment
 from kapwatch.records import Record
 
 
@@ -84,9 +92,10 @@ class Study(Base):
     design: Mapped[str] = mapped_column(String(50), default="")
     n: Mapped[int | None] = mapped_column(Integer)
 
-    sightings: Mapped[list[Sighting]] = relationship(back_populates="study", lazy="selectin")
+    # Loaded on demand; queries that hand studies to the digest load them eagerly (_FULL).
+    sightings: Mapped[list[Sighting]] = relationship(back_populates="study")
     links: Mapped[list[ClaimLink]] = relationship(
-        back_populates="study", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="study", cascade="all, delete-orphan"
     )
 
     @property
@@ -408,17 +417,18 @@ class Store:
             block.append(
                 (Study.author_key == akey) & Study.year.between(record.year - 1, record.year + 1)
             )
-        candidates = s.scalars(select(Study).where(or_(*block)).limit(200)).all()
-        by_id = {c.id: c for c in candidates}
+        # Only the columns the fuzzy step needs: the block can hold hundreds of studies.
+        columns = (Study.id, Study.title_key, Study.year, Study.author_key)
+        candidates = s.execute(select(*columns).where(or_(*block)).limit(200)).all()
         match = dedupe.best_match(
             record.title,
             record.year,
             record.first_author,
-            (dedupe.Candidate(c.id, c.title_key, c.year, c.author_key) for c in candidates),
+            (dedupe.Candidate(*row) for row in candidates),
         )
         if match is None:
             return None, None
-        study = by_id[match]
+        study = s.get_one(Study, match)
         # Two different identifiers of the same kind mean two works, however alike the titles;
         # a preprint and its journal version are the one case worth telling the reader about.
         if record.pmid and study.pmid and record.pmid != study.pmid:
@@ -439,7 +449,8 @@ class Store:
                     s.add(DigestItem(study_id=study_id, window_id=window_id))
             s.flush()
             ids = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
-            return list(s.scalars(select(Study).where(Study.id.in_(ids)).order_by(Study.id)).all())
+            query = select(Study).options(*_FULL).where(Study.id.in_(ids)).order_by(Study.id)
+            return list(s.scalars(query).all())
 
     def news_in(self, window_id: int) -> list[tuple[Study, list[str]]]:
         """Earlier studies with news in this window, each with the kinds of news."""
@@ -453,30 +464,33 @@ class Store:
             announced_here = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
             studies = s.scalars(
                 select(Study)
+                .options(*_FULL)
                 .where(Study.id.in_(list(kinds)), Study.id.not_in(announced_here))
                 .order_by(Study.id)
             ).all()
             return [(study, kinds[study.id]) for study in studies]
 
-    def save_assessment(
-        self,
-        study_id: int,
-        *,
-        relevant: bool,
-        score: float,
-        reason: str,
-        design: str,
-        n: int | None,
-        links: list[tuple[str, str, str]],
-    ) -> None:
+    def save_assessments(self, results: dict[int, Assessment]) -> None:
+        """Relevance, design and claim links for many studies, in one transaction."""
         with self.session() as s:
-            study = s.get_one(Study, study_id)
-            study.relevant, study.score, study.reason = relevant, score, reason
-            study.design, study.n = design, n
-            study.links.clear()
-            s.flush()
-            for claim_id, stance, evidence in links:
-                study.links.append(ClaimLink(claim_id=claim_id, stance=stance, evidence=evidence))
+            query = select(Study).options(selectinload(Study.links)).where(Study.id.in_(results))
+            for study in s.scalars(query).all():
+                result = results[study.id]
+                study.relevant, study.score, study.reason = (
+                    result.relevant,
+                    result.score,
+                    result.reason,
+                )
+                study.design, study.n = result.design, result.n
+                study.links.clear()
+            s.flush()  # old links gone before new ones take their (study, claim) slots
+            for study_id, result in results.items():
+                s.add_all(
+                    ClaimLink(
+                        study_id=study_id, claim_id=x.claim_id, stance=x.stance, evidence=x.evidence
+                    )
+                    for x in result.links
+                )
 
     # --- sources ----------------------------------------------------------------------------
 
@@ -503,6 +517,10 @@ class Store:
                     state.etag, state.last_modified = etag, last_modified
             else:
                 state.last_error = error
+
+
+# What the digest reads of a study after its session has closed.
+_FULL = (selectinload(Study.sightings), selectinload(Study.links))
 
 
 def _new_study(record: Record) -> Study:
