@@ -20,13 +20,41 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+SYLLABLES = ["ka", "lo", "mi", "ren", "sa", "to", "vu", "zel", "an", "bri"]
+DESIGNS = [
+    "A randomized trial",
+    "An open-label study",
+    "A cohort study",
+    "A pilot trial",
+    "A review",
+]
+DRUGS = ["ketamine", "esketamine", "arketamine"]
+THERAPIES = [
+    "psychotherapy",
+    "cognitive behavioral therapy",
+    "mindfulness",
+    "exposure therapy",
+    "integration sessions",
+]
+CONDITIONS = [
+    "treatment-resistant depression",
+    "PTSD",
+    "bipolar depression",
+    "suicidal ideation",
+    "alcohol use disorder",
+    "anxiety",
+    "OCD",
+    "postpartum depression",
+    "anorexia",
+    "chronic pain",
+]
 SYNTHETIC = (
     '<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}</PMID>'
     '<Article PubModel="Print-Electronic"><Journal><JournalIssue CitedMedium="Internet">'
-    "<Volume>{n}</Volume><PubDate><Year>{year}</Year><Month>{month:02d}</Month></PubDate>"
+    "<Volume>{n}</Volume><PubDate><Year>{pubyear}</Year><Month>{month:02d}</Month></PubDate>"
     "</JournalIssue><Title>Journal of Synthetic Psychiatry</Title></Journal>"
-    "<ArticleTitle>Ketamine and psychotherapy in <i>treatment-resistant</i> depression: "
-    "synthetic study {n}</ArticleTitle>"
+    "<ArticleTitle>{design} of {drug} with {therapy} for <i>{condition}</i>: "
+    "synthetic cohort {n}</ArticleTitle>"
     '<ELocationID EIdType="doi" ValidYN="Y">{doi}</ELocationID><Abstract>'
     '<AbstractText Label="BACKGROUND">Ketamine acts fast; study {n} asks how long.</AbstractText>'
     '<AbstractText Label="METHODS">Adults (n = 40) received ketamine with weekly '
@@ -34,7 +62,7 @@ SYNTHETIC = (
     '<AbstractText Label="CONCLUSIONS">Psychotherapy sustained the response to ketamine'
     "<sup>1</sup>.</AbstractText></Abstract>"
     '<AuthorList CompleteYN="Y">'
-    "<Author><LastName>Synthetic</LastName><ForeName>Ann</ForeName><Initials>A</Initials></Author>"
+    "<Author><LastName>{surname}</LastName><ForeName>Ann</ForeName><Initials>A</Initials></Author>"
     "<Author><LastName>Müller</LastName><ForeName>Jörg</ForeName><Initials>J</Initials></Author>"
     "<Author><CollectiveName>Synthetic Trials Group</CollectiveName></Author></AuthorList>"
     "<Language>eng</Language><PublicationTypeList><PublicationType>Randomized Controlled Trial"
@@ -105,7 +133,19 @@ class StandIn:
             day = start + timedelta(days=i * days // count)
             pmid = str(first_pmid + i)
             xml = SYNTHETIC.format(
-                pmid=pmid, year=day.year, month=day.month, day=day.day, n=i, doi=f"10.5555/syn.{i}"
+                pmid=pmid,
+                year=day.year,
+                month=day.month,
+                day=day.day,
+                n=i,
+                doi=f"10.5555/syn.{i}",
+                pubyear=2016 + i % 11,
+                # ~1,000 first authors and 750 title patterns: blocks as a real store has them.
+                surname="".join(SYLLABLES[int(d)] for d in f"{i % 997:03d}").title(),
+                design=DESIGNS[i % 5],
+                drug=DRUGS[i // 5 % 3],
+                therapy=THERAPIES[i // 15 % 5],
+                condition=CONDITIONS[i // 75 % 10],
             )
             self.articles.append(Article(pmid, day, xml.encode()))
 
