@@ -63,6 +63,11 @@ _CHALLENGE = re.compile(
     re.IGNORECASE,
 )
 _MIXED = re.compile(r"\b(?:however|but|although|whereas|while)\b", re.IGNORECASE)
+_POSITIVE = re.compile(
+    r"\b(?:improv|reduc|effective|benefit|sustain|maintain|superior"
+    r"|significant(?:ly)? (?:greater|lower|higher))",
+    re.IGNORECASE,
+)
 _CONCLUSION_LABELS = ("conclusion", "conclusions", "interpretation", "discussion", "significance")
 
 
@@ -191,12 +196,9 @@ def stance_of(
     sentence: str, claim_families: set[str], study_families: set[str], lexicon: Lexicon
 ) -> str:
     if _CHALLENGE.search(sentence):
-        positive = re.search(
-            r"\b(?:improv|reduc|effective|benefit|sustain|maintain|superior|significant(?:ly)? (?:greater|lower|higher))",
-            sentence,
-            re.IGNORECASE,
-        )
-        return "mixed" if positive and _MIXED.search(sentence) else "challenges"
+        # "improved X, but Y did not differ": a positive and a negative finding together.
+        both = _POSITIVE.search(sentence) and _MIXED.search(sentence)
+        return "mixed" if both else "challenges"
     # Same idea in a new population or with a new co-intervention: it extends the claim.
     # (Only against what the claim names: a claim silent on population is not "extended".)
     for role in ("condition", "therapy"):
