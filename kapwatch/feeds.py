@@ -22,7 +22,7 @@ import httpx
 
 from kapwatch.dedupe import normalize_doi
 from kapwatch.records import Record
-from kapwatch.tomlfile import read_toml
+from kapwatch.tomlfile import read_toml, tables
 
 USER_AGENT = "kapwatch/0.1 (literature monitor; +https://pubmed.ncbi.nlm.nih.gov/)"
 MAX_BYTES = 20_000_000
@@ -59,17 +59,8 @@ class FeedResult:
 
 def load_feeds(path: Path) -> list[Feed]:
     data = read_toml(path, FeedsFileError, "set KAPWATCH_FEEDS_FILE?")
-    entries = data.get("feeds", [])
-    if not isinstance(entries, list):
-        raise FeedsFileError(f"{path}: 'feeds' must be an array of [[feeds]] tables")
     feeds: list[Feed] = []
-    for index, entry in enumerate(entries):
-        where = f"{path}: feeds[{index}]"
-        if not isinstance(entry, dict):
-            raise FeedsFileError(f"{where}: expected a table")
-        for key in ("name", "url"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise FeedsFileError(f"{where}: missing '{key}'")
+    for where, entry in tables(data, "feeds", path, FeedsFileError, ("name", "url")):
         name, url = entry["name"].strip(), entry["url"].strip()
         if name.lower() == "pubmed":
             raise FeedsFileError(f"{where}: the name 'pubmed' is reserved for the PubMed source")

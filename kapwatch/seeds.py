@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kapwatch.dedupe import fold, normalize_doi
 from kapwatch.lexicon import Lexicon, load_lexicon
-from kapwatch.tomlfile import read_toml
+from kapwatch.tomlfile import read_toml, tables
 
 
 class SeedError(ValueError):
@@ -289,19 +289,11 @@ def load_seeds(seeds_dir: Path) -> Seeds:
     """Read manifest.toml, concepts.toml and every article the manifest names."""
     manifest_path = seeds_dir / "manifest.toml"
     manifest = read_toml(manifest_path, SeedError, "is KAPWATCH_SEEDS_DIR right?")
-    entries = manifest.get("articles")
-    if not isinstance(entries, list) or not entries:
-        raise SeedError(f"{manifest_path}: no [[articles]] entries")
+    entries = tables(manifest, "articles", manifest_path, SeedError, ("file", "id"), False)
     lexicon = load_lexicon(seeds_dir / "concepts.toml")
     articles = []
     seen_ids: set[str] = set()
-    for index, entry in enumerate(entries):
-        where = f"{manifest_path}: articles[{index}]"
-        if not isinstance(entry, dict):
-            raise SeedError(f"{where}: expected a table")
-        for key in ("file", "id"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise SeedError(f"{where}: missing '{key}'")
+    for where, entry in entries:
         if entry["id"] in seen_ids:
             raise SeedError(f"{where}: duplicate id {entry['id']!r}")
         seen_ids.add(entry["id"])

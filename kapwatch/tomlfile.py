@@ -19,3 +19,32 @@ def read_toml(path: Path, error: type[Exception], hint: str = "") -> dict[str, A
         raise error(f"{path}: cannot be read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: invalid TOML: {exc}") from None
+
+
+def tables(
+    data: dict[str, Any],
+    name: str,
+    path: Path,
+    error: type[Exception],
+    required: tuple[str, ...],
+    allow_empty: bool = True,
+) -> list[tuple[str, dict[str, Any]]]:
+    """(where, table) for each [[name]] table, each holding the required non-empty strings.
+
+    `where` ("seeds/feeds.toml: feeds[2]") starts every message about that table.
+    """
+    entries = data.get(name, [])
+    if not isinstance(entries, list):
+        raise error(f"{path}: '{name}' must be an array of [[{name}]] tables")
+    if not entries and not allow_empty:
+        raise error(f"{path}: no [[{name}]] entries")
+    found = []
+    for index, entry in enumerate(entries):
+        where = f"{path}: {name}[{index}]"
+        if not isinstance(entry, dict):
+            raise error(f"{where}: expected a table")
+        for key in required:
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise error(f"{where}: missing '{key}'")
+        found.append((where, entry))
+    return found
