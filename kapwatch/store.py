@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     Date,
     DateTime,
     Float,
@@ -207,6 +208,7 @@ class AddResult:
     news: int = 0  # editorial news about studies already stored (retraction, erratum, ...)
 
 
+BATCH = 500  # records per transaction when storing
 LOCK_STALE = timedelta(hours=6)  # no weekly run takes this long: an older lock is a crash's
 # Flags that are news when they appear on a study after it was first stored.
 NEWS_FLAGS = ("retracted", "erratum", "expression_of_concern")
@@ -356,15 +358,31 @@ class Store:
     # --- studies ----------------------------------------------------------------------------
 
     def add_records(self, window_id: int, records: Iterable[Record]) -> AddResult:
-        """Store records, merging each into the study it duplicates; one transaction per batch."""
+        """Store records, merging each into the study it duplicates; a transaction per batch.
+
+        Each batch looks up everything it may match in a few queries (by PMID, DOI, title key,
+        first author and year), then decides record by record in memory.
+        """
         result = AddResult()
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) == BATCH:
+                self._add_batch(window_id, batch, result)
+                batch = []
+        if batch:
+            self._add_batch(window_id, batch, result)
+        return result
+
+    def _add_batch(self, window_id: int, records: list[Record], result: AddResult) -> None:
         with self.session() as s:
+            index = _Index(s, records)
             for record in records:
-                study, preprint = self._find(s, record)
+                study, preprint = index.find(record)
                 if study is None:
                     study = _new_study(record)
                     s.add(study)
-                    s.flush()
+                    index.add(study)
                     result.new += 1
                     if preprint is not None:
                         # The journal version of a preprint we already announced.
@@ -373,19 +391,19 @@ class Store:
                 else:
                     before = set(study.flags)
                     _merge(study, record)
+                    index.add(study)  # it may have gained a PMID or DOI
                     result.merged += 1
                     for flag in sorted(set(study.flags) - before):
                         if flag in NEWS_FLAGS:
                             result.news += self._news(s, study, window_id, flag)
                 if not any(x.source == record.source for x in study.sightings):
-                    sighting = Sighting(source=record.source, window_id=window_id)
-                    study.sightings.append(sighting)
-                    s.flush()
-        return result
+                    study.sightings.append(Sighting(source=record.source, window_id=window_id))
 
     def _news(
         self, s: Session, study: Study, window_id: int, kind: str, detail: str | None = ""
     ) -> int:
+        if study.id is None:
+            s.flush()  # a study created earlier in this batch needs its id
         exists = s.scalars(
             select(StudyNews).where(StudyNews.study_id == study.id, StudyNews.kind == kind)
         ).first()
@@ -394,50 +412,6 @@ class Store:
         s.add(StudyNews(study_id=study.id, window_id=window_id, kind=kind, detail=detail or ""))
         s.flush()
         return 1
-
-    def _find(self, s: Session, record: Record) -> tuple[Study | None, Study | None]:
-        """(the stored study this record is, or None; a preprint it is the journal version of)."""
-        doi = dedupe.normalize_doi(record.doi)
-        if record.pmid or doi:
-            ids = []
-            if record.pmid:
-                ids.append(Study.pmid == record.pmid)
-            if doi:
-                ids.append(Study.doi == doi)
-            found = s.scalars(select(Study).where(or_(*ids))).first()
-            if found is not None:
-                return found, None
-        key = dedupe.title_key(record.title)
-        if not key:
-            return None, None
-        akey = dedupe.author_key(record.first_author)
-        # Block: same title key, or same year (±1) and first author; fuzzy only inside it.
-        block = [Study.title_key == key]
-        if record.year and akey:
-            block.append(
-                (Study.author_key == akey) & Study.year.between(record.year - 1, record.year + 1)
-            )
-        # Only the columns the fuzzy step needs: the block can hold hundreds of studies.
-        columns = (Study.id, Study.title_key, Study.year, Study.author_key)
-        candidates = s.execute(select(*columns).where(or_(*block)).limit(200)).all()
-        match = dedupe.best_match(
-            record.title,
-            record.year,
-            record.first_author,
-            (dedupe.Candidate(*row) for row in candidates),
-        )
-        if match is None:
-            return None, None
-        study = s.get_one(Study, match)
-        # Two different identifiers of the same kind mean two works, however alike the titles;
-        # a preprint and its journal version are the one case worth telling the reader about.
-        if record.pmid and study.pmid and record.pmid != study.pmid:
-            return None, None
-        if doi and study.doi and doi != study.doi:
-            preprint = study.is_preprint or study.doi.startswith(PREPRINT_DOI)
-            is_journal = not record.is_preprint and not doi.startswith(PREPRINT_DOI)
-            return None, (study if preprint and is_journal else None)
-        return study, None
 
     def claim_new_studies(self, window_id: int) -> list[Study]:
         """Studies first announced by this window's digest (claiming unsent ones seen in it)."""
@@ -517,6 +491,109 @@ class Store:
                     state.etag, state.last_modified = etag, last_modified
             else:
                 state.last_error = error
+
+
+class _Index:
+    """What one batch of records may match, looked up in a few queries and kept in memory.
+
+    Studies created earlier in the batch join the index too, so duplicates within a batch
+    merge like duplicates across weeks.
+    """
+
+    def __init__(self, s: Session, records: list[Record]) -> None:
+        self.s = s
+        self.by_pmid: dict[str, Study] = {}
+        self.by_doi: dict[str, Study] = {}
+        self.by_title: dict[str, list[Study | int]] = {}
+        self.by_author: dict[str, list[Study | int]] = {}
+        self.rows: dict[int, Any] = {}  # id -> (id, title_key, year, author_key, pmid, doi)
+        pmids = {r.pmid for r in records if r.pmid}
+        dois = {d for d in (dedupe.normalize_doi(r.doi) for r in records) if d}
+        if pmids or dois:
+            query = select(Study).options(selectinload(Study.sightings))
+            query = query.where(or_(Study.pmid.in_(pmids), Study.doi.in_(dois)))
+            for study in s.scalars(query).all():
+                self._register_ids(study)
+        titles = {k for k in (dedupe.title_key(r.title) for r in records) if k}
+        authors = {a for a in (dedupe.author_key(r.first_author) for r in records) if a}
+        years = [r.year for r in records if r.year]
+        block: list[ColumnElement[bool]] = [Study.title_key.in_(titles)]
+        if authors and years:
+            block.append(
+                Study.author_key.in_(authors) & Study.year.between(min(years) - 1, max(years) + 1)
+            )
+        # Only the columns the fuzzy step needs: a block can hold many studies.
+        columns = (Study.id, Study.title_key, Study.year, Study.author_key, Study.pmid, Study.doi)
+        for row in s.execute(select(*columns).where(or_(*block))).all():
+            self.rows[row.id] = row
+            self.by_title.setdefault(row.title_key, []).append(row.id)
+            if row.author_key:
+                self.by_author.setdefault(row.author_key, []).append(row.id)
+
+    def _register_ids(self, study: Study) -> None:
+        if study.pmid:
+            self.by_pmid[study.pmid] = study
+        if study.doi:
+            self.by_doi[study.doi] = study
+
+    def add(self, study: Study) -> None:
+        """A study created (or given new identifiers) in this batch."""
+        self._register_ids(study)
+        title = self.by_title.setdefault(study.title_key, [])
+        if study not in title:
+            title.append(study)
+        if study.author_key:
+            author = self.by_author.setdefault(study.author_key, [])
+            if study not in author:
+                author.append(study)
+
+    def _candidate(self, item: Study | int) -> dedupe.Candidate:
+        if isinstance(item, int):
+            row = self.rows[item]
+            return dedupe.Candidate(row.id, row.title_key, row.year, row.author_key)
+        return dedupe.Candidate(-id(item), item.title_key, item.year, item.author_key)
+
+    def _study(self, item: Study | int) -> Study:
+        return self.s.get_one(Study, item) if isinstance(item, int) else item
+
+    def find(self, record: Record) -> tuple[Study | None, Study | None]:
+        """(the stored study this record is, or None; a preprint it is the journal version of)."""
+        doi = dedupe.normalize_doi(record.doi)
+        if record.pmid and record.pmid in self.by_pmid:
+            return self.by_pmid[record.pmid], None
+        if doi and doi in self.by_doi:
+            return self.by_doi[doi], None
+        key = dedupe.title_key(record.title)
+        if not key:
+            return None, None
+        akey = dedupe.author_key(record.first_author)
+        # Block: same title key, or same first author within a year; fuzzy only inside it.
+        items: dict[int, Study | int] = {}
+        for item in [*self.by_title.get(key, []), *self.by_author.get(akey, [])]:
+            candidate = self._candidate(item)
+            if candidate.title_key != key and not (
+                record.year and candidate.year and abs(candidate.year - record.year) <= 1
+            ):
+                continue  # an author-block neighbour from another year
+            items[candidate.id] = item
+        match = dedupe.best_match(
+            record.title,
+            record.year,
+            record.first_author,
+            (self._candidate(item) for item in items.values()),
+        )
+        if match is None:
+            return None, None
+        study = self._study(items[match])
+        # Two different identifiers of the same kind mean two works, however alike the titles;
+        # a preprint and its journal version are the one case worth telling the reader about.
+        if record.pmid and study.pmid and record.pmid != study.pmid:
+            return None, None
+        if doi and study.doi and doi != study.doi:
+            preprint = study.is_preprint or study.doi.startswith(PREPRINT_DOI)
+            is_journal = not record.is_preprint and not doi.startswith(PREPRINT_DOI)
+            return None, (study if preprint and is_journal else None)
+        return study, None
 
 
 # What the digest reads of a study after its session has closed.

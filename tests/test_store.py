@@ -211,3 +211,27 @@ def test_a_lock_left_by_a_crash_is_taken_over(store: Store) -> None:
         pass
     with store.exclusive("new pid 10", stale_after=timedelta(0)), store.session() as s:
         assert s.get_one(RunLock, "run").holder == "new pid 10"
+
+
+def test_duplicates_merge_within_and_across_batches(store: Store) -> None:
+    from kapwatch.store import BATCH
+
+    window = store.open_window(*W1)
+    works = [
+        rec(
+            "a",
+            f"Ketamine and psychotherapy for depression, cohort number {i} of many",
+            year=2025,
+            authors=[f"Author{i} A"],
+        )
+        for i in range(BATCH + 100)
+    ]
+    # Every work again, worded a little differently, from another source: in the same batch for
+    # some, in the next batch for others.
+    again = [
+        rec("b", w.title.replace("psychotherapy", "psychotherapy,"), year=2025, authors=w.authors)
+        for w in works
+    ]
+    result = store.add_records(window.id, [*works, *again])
+    assert (result.new, result.merged) == (len(works), len(works))
+    assert {tuple(s.sources) for s in store.claim_new_studies(window.id)} == {("a", "b")}
