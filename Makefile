@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 60
 
-.PHONY: install demo run test lint typecheck pytest bench lock clean
+.PHONY: install demo run test lint typecheck pytest eval bench lock clean
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	PREFECT_HOME=$$(mktemp -d) $(BIN)/pytest -q
+
+# The evidence engine against the labelled studies in tests/eval (writes tests/eval/results.json).
+eval: $(STAMP)
+	$(BIN)/python -m tests.eval.evaluate
 
 # Benchmarks (not timed tests): deduplication quality on the SRA sets in ../shared/data, and
 # processing throughput on synthetic PubMed records.

@@ -68,6 +68,18 @@ def store_records(store: Store, window: Window, records: list[Record]) -> dict[s
     return {"new": result.new, "merged": result.merged}
 
 
+@task(
+    name="check citations and retractions",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
+def check_citations(
+    settings: Settings, store: Store, setup: pipeline.Setup, window: Window
+) -> tuple[list[Any], SourceReport]:
+    return pipeline.check_citations(settings, store, setup.seeds, window)
+
+
 @task(name="assess studies", cache_policy=NO_CACHE)
 def assess_studies(store: Store, window: Window, setup: pipeline.Setup) -> list[Any]:
     return pipeline.assess_window(store, window, setup.seeds)
@@ -81,8 +93,9 @@ def render_digest(
     studies: list[Any],
     sources: list[SourceReport],
     setup: pipeline.Setup,
+    checks: list[Any],
 ) -> list[str]:
-    files = pipeline.render_window(settings, store, window, studies, sources, setup)
+    files = pipeline.render_window(settings, store, window, studies, sources, setup, checks)
     return [str(p) for p in files.paths]
 
 
@@ -147,8 +160,10 @@ def weekly_digest(
             for key, value in store_records(store, window, records).items():
                 counts[key] += value
 
+        checks, report = check_citations(settings, store, setup, window)
+        sources.append(report)
         studies = assess_studies(store, window, setup)
-        paths = render_digest(settings, store, window, studies, sources, setup)
+        paths = render_digest(settings, store, window, studies, sources, setup, checks)
         publish_artifacts(next(p for p in paths if p.endswith(".json")))
         delivery = deliver_digest(settings, store, window, send)
         for line in delivery:

@@ -22,7 +22,7 @@ from rich.table import Table
 from kapwatch.feeds import FeedsFileError
 from kapwatch.lexicon import LexiconError
 from kapwatch.seeds import FORM_ROLES, SeedError, Seeds, load_seeds
-from kapwatch.settings import Settings, SettingsError
+from kapwatch.settings import Settings, SettingsError, redact
 from kapwatch.store import RunLocked, Store, StoreError
 
 app = typer.Typer(
@@ -210,9 +210,60 @@ def demo(
     console.print(f"\n[bold]Open the digest:[/] {html}")
 
 
+def check_citations(settings: Settings, seeds: Seeds, refresh: bool) -> list[Any]:
+    """Every reference's verdict, looked up in PubMed unless the store has it cached."""
+    from kapwatch import citations
+    from kapwatch.pubmed import Eutils, EutilsError
+
+    try:
+        store = Store(settings.db_url)
+    except StoreError as exc:
+        fail(str(exc))
+        raise
+    cached = {} if refresh else store.citation_checks()
+    known = {fp: citations.CitationCheck(**r, fingerprint=fp) for fp, r in cached.items()}
+    try:
+        with (
+            console.status("Looking up the references in PubMed…") as status,
+            Eutils.from_settings(settings) as eutils,
+        ):
+            checks = citations.check_references(
+                eutils, seeds, known, progress=lambda key: status.update(f"Looked up {key}…")
+            )
+    except EutilsError as exc:
+        fail(f"PubMed citation check failed: {redact(str(exc), settings.secrets)}", code=1)
+        raise
+    store.save_citation_checks({c.fingerprint: c.as_json() for c in checks})
+    return checks
+
+
+def print_checks(checks: list[Any]) -> None:
+    colours = {"verified": "green", "details_differ": "yellow", "corrected": "yellow"}
+    table = Table(title="Citation check: each reference against PubMed", show_lines=True)
+    for column in ("seed / key", "status", "what", "real record"):
+        table.add_column(column)
+    for c in checks:
+        status = ", ".join(f"[{colours.get(x, 'red')}]{x}[/]" for x in c.status)
+        table.add_row(f"{c.seed}\n{c.key}", status, c.note or "as printed", c.citation or "-")
+    console.print(table)
+    problems = sum(1 for c in checks if set(c.status) - {"verified"})
+    console.print(f"{len(checks) - problems} of {len(checks)} references check out as printed.")
+
+
 @app.command("seeds")
 def seeds_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Look up every reference in PubMed: verified, details_differ, off_topic, "
+            "retracted, corrected or not_found (cached in the store).",
+        ),
+    ] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="With --check: look up again, ignoring the cache.")
+    ] = False,
 ) -> None:
     """Show what kapwatch reads from the seed articles: claims, references, terms, query."""
     settings = load_settings()
@@ -220,6 +271,13 @@ def seeds_command(
         seeds = load_seeds(settings.seeds_dir)
     except INPUT_ERRORS as exc:
         fail(str(exc))
+        return
+    if check:
+        checks = check_citations(settings, seeds, refresh)
+        if as_json:
+            print(json.dumps([c.as_json() for c in checks], indent=2, ensure_ascii=False))
+        else:
+            print_checks(checks)
         return
     if as_json:
         print(json.dumps(seeds_json(seeds), indent=2, ensure_ascii=False))

@@ -22,7 +22,7 @@ class SourceReport:
     """How one source fared this run; the digest shows every one of them."""
 
     name: str
-    kind: str  # pubmed | feed
+    kind: str  # pubmed | feed | check (the citation check and retraction watch)
     status: str  # ok | empty | error
     items: int = 0  # items the source returned (before the relevance filter)
     kept: int = 0  # items stored after the filter
@@ -91,6 +91,9 @@ def build_context(
     query: str,
     news: list[tuple[Study, list[str]]] | None = None,
     generated: datetime | None = None,
+    citations: list[dict[str, Any]] | None = None,
+    citations_changed: bool = False,
+    ledger: dict[str, dict[str, dict[str, int]]] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates and the JSON need, in the JSON contract's shape."""
     items = [study_json(s) for s in studies]
@@ -104,9 +107,14 @@ def build_context(
             "text": c.text,
             "references": c.references,
             "citations": c.citations,
+            "form": c.form,
+            # How the evidence stands: every relevant study announced so far, this week's too.
+            "ledger": (ledger or {}).get(c.id, {"stances": {}, "designs": {}}),
         }
         for c in seeds.claims
     ]
+    checks = citations or []
+    problems = [c for c in checks if set(c["status"]) - {"verified"}]
     updates: list[dict[str, Any]] = []
     for claim in claims:
         linked: list[dict[str, Any]] = []
@@ -131,6 +139,7 @@ def build_context(
             "claims_updated": len(updates),
             "failed_sources": [s.name for s in sources if s.status == "error"],
             "news": len(earlier),
+            "citation_problems": len(problems),
         },
         "sources": [asdict(s) for s in sources],
         "query": query,
@@ -141,12 +150,26 @@ def build_context(
         "screened_out": [s for s in items if not s["relevant"]],
         "earlier": earlier,
         "studies": items + earlier,
+        "citations": checks,
+        # Claims health is shown in full in the first digest and whenever a verdict changes.
+        "citations_changed": citations_changed,
+        "citation_problems": problems,
     }
 
 
 def to_json(context: dict[str, Any]) -> str:
     """The stable JSON contract (documented in the README); view-only keys are left out."""
-    keys = ("label", "window", "generated", "summary", "sources", "query", "studies", "claims")
+    keys = (
+        "label",
+        "window",
+        "generated",
+        "summary",
+        "sources",
+        "query",
+        "studies",
+        "claims",
+        "citations",
+    )
     return json.dumps({k: context[k] for k in keys}, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -161,7 +184,20 @@ def environment(templates: Path = TEMPLATES) -> Environment:
     )
     env.filters["authors_short"] = _authors_short
     env.filters["links"] = _links
+    env.filters["ledger_line"] = ledger_line
     return env
+
+
+def ledger_line(ledger: dict[str, dict[str, int]]) -> str:
+    """'3 supports, 1 challenges; 2 randomized controlled trial, 1 meta-analysis'."""
+
+    def counts(values: dict[str, int], order: list[str]) -> str:
+        keys = sorted(values, key=lambda k: (order.index(k) if k in order else len(order), k))
+        return ", ".join(f"{values[k]} {k}" for k in keys)
+
+    stances = counts(ledger.get("stances", {}), list(STANCE_ORDER))
+    designs = counts(ledger.get("designs", {}), [])
+    return "; ".join(part for part in (stances, designs) if part)
 
 
 def _links(study: dict[str, Any]) -> list[tuple[str, str]]:

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
+from kapwatch import citations, pubmed
 from kapwatch import feeds as feeds_mod
-from kapwatch import pubmed
 from kapwatch.digest import DigestFiles, SourceReport, build_context, render, subject
 from kapwatch.evidence import StudyText, assess
 from kapwatch.exports import write_exports
@@ -113,6 +113,47 @@ def collect_feed(
     return kept, report
 
 
+def check_citations(
+    settings: Settings, store: Store, seeds: Seeds, window: Window
+) -> tuple[list[citations.CitationCheck], SourceReport]:
+    """The seed references' verdicts, and the retraction watch, in one pass.
+
+    References are looked up once (cached by fingerprint); after that a run only re-reads the
+    matched records and the relevant studies already sent, one EFetch per 200, and a new
+    retraction, erratum or expression of concern becomes news in this window's digest.
+    """
+    cached = {
+        fp: citations.CitationCheck(**result, fingerprint=fp)
+        for fp, result in store.citation_checks().items()
+    }
+    name = "PubMed citation check"
+    try:
+        with pubmed.Eutils.from_settings(settings) as eutils:
+            checks = citations.check_references(eutils, seeds, cached)
+            known = {c.pmid for c in checks if c.pmid and c.fingerprint in cached}
+            watched = sorted(known | set(store.watched_pmids()))
+            records = list(eutils.fetch_ids(watched)) if watched else []
+    except pubmed.EutilsError as exc:
+        error = redact(str(exc), settings.secrets)
+        log.warning("%s failed: %s", name, error)
+        current = {citations.fingerprint(r, c) for _f, r, c in citations.citing(seeds)}
+        kept = [c for fp, c in cached.items() if fp in current]
+        return kept, SourceReport(name, "check", "error", error=error)
+    changed = citations.apply_records(checks, records)
+    news = store.refresh_flags(window.id, records)
+    store.save_citation_checks({c.fingerprint: c.as_json() for c in checks})
+    log.info(
+        "%s: %d references, %d re-read records, %d newly flagged, %d studies with news",
+        name,
+        len(checks),
+        len(records),
+        len(changed),
+        news,
+    )
+    report = SourceReport(name, "check", "ok", items=len(checks) + len(records), kept=len(checks))
+    return checks, report
+
+
 def store_records(store: Store, window: Window, records: list[Record]) -> AddResult:
     return store.add_records(window.id, records)
 
@@ -144,16 +185,38 @@ def render_window(
     studies: list[Study],
     sources: list[SourceReport],
     setup: Setup,
+    checks: list[citations.CitationCheck] | None = None,
 ) -> DigestFiles:
-    if sources and all(s.status == "error" for s in sources):
+    if sources and all(s.status == "error" for s in sources if s.kind != "check"):
         failed = "; ".join(f"{s.name}: {s.error}" for s in sources)
         raise RunError(f"no source could be read, so no digest was made ({failed})")
     news = store.news_in(window.id)
-    context = build_context(window, studies, sources, setup.seeds, setup.query, news)
+    verdicts = [c.as_json() for c in checks or []]
+    shown = store.shown_citations(window.id)
+    changed = bool(verdicts) and (shown is None or _verdicts(shown) != _verdicts(verdicts))
+    context = build_context(
+        window,
+        studies,
+        sources,
+        setup.seeds,
+        setup.query,
+        news,
+        citations=verdicts,
+        citations_changed=changed,
+        ledger=store.claim_ledger(),
+    )
     files = render(context, settings.digests_dir)
     files.extras = write_exports(context, settings.digests_dir)
     store.mark_rendered(window.id, context["sources"])
+    store.mark_citations(window.id, verdicts)
     return files
+
+
+def _verdicts(checks: list[Any]) -> set[tuple[str, str, str, str]]:
+    """What a reader would notice changing: a reference's status or the record it matched."""
+    return {
+        (c["seed"], c["key"], ",".join(sorted(c["status"])), c.get("pmid") or "") for c in checks
+    }
 
 
 def deliver_pending(settings: Settings, store: Store, send: bool, current: Window) -> list[str]:

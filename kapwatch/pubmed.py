@@ -258,6 +258,19 @@ class Eutils:
         }
         return self._request("esearch.fcgi", params, parse_esearch)
 
+    def search_ids(self, term: str, retmax: int = 20) -> SearchResult:
+        """The first `retmax` PMIDs for a term, best match first (citation look-ups)."""
+        params = {"term": term, "retmax": retmax, "sort": "relevance"}
+        return self._request("esearch.fcgi", params, parse_esearch)
+
+    def ecitmatch(self, lines: list[str]) -> dict[str, str]:
+        """PMIDs for citations in ECitMatch's `journal|year|volume|page|author|key|` form,
+        all in one request; keys NCBI cannot match are left out."""
+        if not lines:
+            return {}
+        params = {"retmode": "xml", "bdata": "\r".join(lines)}
+        return self._request("ecitmatch.cgi", params, parse_ecitmatch)
+
     def fetch(
         self,
         search: SearchResult,
@@ -392,6 +405,16 @@ def parse_esearch(body: bytes) -> SearchResult:
         )
     except (AttributeError, TypeError, ValueError) as exc:
         raise _Retryable(f"esearch.fcgi: unexpected reply ({type(exc).__name__})") from None
+
+
+def parse_ecitmatch(body: bytes) -> dict[str, str]:
+    """key -> PMID from ECitMatch's reply lines (`...|key|PMID`; NOT_FOUND/AMBIGUOUS dropped)."""
+    found = {}
+    for line in body.decode("utf-8", "replace").splitlines():
+        parts = line.strip().split("|")
+        if len(parts) >= 7 and parts[6].strip().isdigit():
+            found[parts[5].strip()] = parts[6].strip()
+    return found
 
 
 def _esearch_lxml(body: bytes) -> SearchResult:
@@ -693,6 +716,7 @@ def _article(element: _Element) -> Record:
         sections=sections,
         authors=_authors(article),
         journal=journal_title or _text(citation.find("MedlineJournalInfo/MedlineTA")),
+        journal_abbrev=_text(journal.find("ISOAbbreviation")) if journal is not None else "",
         volume=_text(issue.find("Volume")) if issue is not None else "",
         issue=_text(issue.find("Issue")) if issue is not None else "",
         pages=_pages(article),

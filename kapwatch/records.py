@@ -32,6 +32,7 @@ class Record:
     sections: list[tuple[str, str]] = field(default_factory=list)  # (label, text)
     authors: list[str] = field(default_factory=list)  # "Surname AB" or a collective name
     journal: str = ""
+    journal_abbrev: str = ""  # PubMed's ISO abbreviation, when the source gives one
     volume: str = ""
     issue: str = ""
     pages: str = ""

@@ -9,6 +9,7 @@ ETag support. Faults (an HTTP status or a raw body per path) can be injected.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
 
 from lxml import etree
+
+from kapwatch.dedupe import fold, normalize_doi
+from kapwatch.pubmed import parse_pubmed
+from kapwatch.records import Record
 
 SYLLABLES = ["ka", "lo", "mi", "ren", "sa", "to", "vu", "zel", "an", "bri"]
 DESIGNS = [
@@ -88,6 +93,7 @@ class Article:
     pmid: str
     entrez: date | None
     xml: bytes
+    listed: bool = True  # False: found by term, citation or id only, never by a date window
 
 
 @dataclass
@@ -109,8 +115,9 @@ class StandIn:
     histories: dict[str, list[str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     replay: bool = False  # the demo: every record matches any window, whatever its entrez date
+    _records: dict[str, Record] = field(default_factory=dict)  # parsed on demand, for searches
 
-    def load_pubmed(self, path: Path) -> None:
+    def load_pubmed(self, path: Path, listed: bool = True) -> None:
         tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
         for element in tree.getroot():
             pmid = element.findtext(".//PMID") or ""
@@ -122,7 +129,49 @@ class StandIn:
                     int(stamp.findtext("Month") or 1),
                     int(stamp.findtext("Day") or 1),
                 )
-            self.articles.append(Article(pmid, entrez, etree.tostring(element)))
+            self.articles.append(Article(pmid, entrez, etree.tostring(element), listed))
+
+    def replace(self, pmid: str, xml: bytes) -> None:
+        """A record as PubMed now serves it (e.g. marked retracted since last week)."""
+        for article in self.articles:
+            if article.pmid == pmid:
+                article.xml = xml
+        self._records.pop(pmid, None)
+
+    def record(self, article: Article) -> Record:
+        if article.pmid not in self._records:
+            self._records[article.pmid] = next(
+                iter(parse_pubmed(EFETCH_HEAD + article.xml + b"</PubmedArticleSet>"))
+            )
+        return self._records[article.pmid]
+
+    def term_search(self, term: str) -> list[str]:
+        """ESearch by field-tagged words joined by AND: [ti], [au], [1au], [dp], [doi], or
+        title and abstract when untagged (enough of PubMed's syntax for citation look-ups)."""
+        clauses = [c.strip().strip("()").strip() for c in term.split(" AND ") if c.strip()]
+        hits = []
+        for article in self.articles:
+            record = self.record(article)
+            if all(_matches(record, clause) for clause in clauses):
+                hits.append(article.pmid)
+        return hits
+
+    def ecitmatch(self, bdata: str) -> bytes:
+        """ECitMatch: `journal|year|volume|first page|author|key|` lines, the PMID appended."""
+        lines = []
+        for line in bdata.replace("%0D", "\r").split("\r"):
+            parts = line.split("|")
+            if len(parts) < 6:
+                continue
+            journal, year, volume, page, author, key = (p.strip() for p in parts[:6])
+            found = [
+                a.pmid
+                for a in self.articles
+                if _cites(self.record(a), journal, year, volume, page, author)
+            ]
+            answer = found[0] if len(found) == 1 else "AMBIGUOUS" if found else "NOT_FOUND"
+            lines.append(f"{journal}|{year}|{volume}|{page}|{author}|{key}|{answer}")
+        return ("\n".join(lines) + "\n").encode()
 
     def add_synthetic(
         self, count: int, start: date, days: int, first_pmid: int = 80_000_000
@@ -173,16 +222,22 @@ class StandIn:
     def search(self, params: dict[str, str]) -> bytes:
         mindate = _parse_date(params.get("mindate"))
         maxdate = _parse_date(params.get("maxdate"))
-        hits = [
-            a.pmid
-            for a in self.articles
-            if self.replay
-            or (
-                a.entrez is not None
-                and (mindate is None or a.entrez >= mindate)
-                and (maxdate is None or a.entrez <= maxdate)
-            )
-        ]
+        if mindate is None and maxdate is None:
+            hits = self.term_search(params.get("term", ""))
+        else:
+            hits = [
+                a.pmid
+                for a in self.articles
+                if a.listed
+                and (
+                    self.replay
+                    or (
+                        a.entrez is not None
+                        and (mindate is None or a.entrez >= mindate)
+                        and (maxdate is None or a.entrez <= maxdate)
+                    )
+                )
+            ]
         webenv = f"MCID_{uuid.uuid4().hex}"
         with self.lock:
             self.histories[webenv] = hits
@@ -209,6 +264,45 @@ class StandIn:
         by_pmid = {a.pmid: a.xml for a in self.articles}
         body = b"".join(by_pmid[p] + b"\n" for p in wanted if p in by_pmid)
         return EFETCH_HEAD + body + b"</PubmedArticleSet>\n"
+
+
+_CLAUSE = re.compile(r"^(?P<value>.+?)\[(?P<field>\w+)\]$")
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", fold(text)))
+
+
+def _surnames(record: Record) -> list[str]:
+    return [fold(a.rsplit(" ", 1)[0] if " " in a else a) for a in record.authors]
+
+
+def _matches(record: Record, clause: str) -> bool:
+    match = _CLAUSE.match(clause)
+    value, tag = (match["value"], match["field"].lower()) if match else (clause, "")
+    value = value.strip().strip('"')
+    if tag == "ti":
+        return _words(value) <= _words(record.title)
+    if tag in ("au", "1au"):
+        names = _surnames(record)[:1] if tag == "1au" else _surnames(record)
+        return any(n.startswith(fold(value)) for n in names)
+    if tag == "dp":
+        return str(record.year) == value
+    if tag in ("doi", "aid"):
+        return (record.doi or "") == normalize_doi(value)
+    return _words(value) <= _words(f"{record.title} {record.abstract}")
+
+
+def _cites(record: Record, journal: str, year: str, volume: str, page: str, author: str) -> bool:
+    names = {fold(record.journal), fold(record.journal_abbrev)}
+    first_page = re.split(r"[-–]", record.pages)[0] if record.pages else ""
+    return (
+        fold(journal) in names
+        and str(record.year) == year
+        and record.volume == volume
+        and first_page == page
+        and any(n.startswith(fold(author).split()[0]) for n in _surnames(record)[:1])
+    )
 
 
 def _parse_date(raw: str | None) -> date | None:
@@ -245,6 +339,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(fault.status, fault.body, fault.content_type)
         elif path.endswith("/esearch.fcgi"):
             self._send(200, data.search(params), "text/xml; charset=UTF-8")
+        elif path.endswith("/ecitmatch.cgi"):
+            self._send(200, data.ecitmatch(params.get("bdata", "")), "text/plain; charset=UTF-8")
         elif path.endswith("/efetch.fcgi"):
             self._send(200, data.fetch(params), "text/xml; charset=UTF-8")
         elif path.startswith("/feeds/") and data.feeds_dir is not None:

@@ -149,6 +149,8 @@ class Window(Base):
     delivered: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivery_error: Mapped[str] = mapped_column(Text, default="")
     sources: Mapped[list[Any]] = mapped_column(default=list)  # per-source health, as rendered
+    # The citation verdicts this window's digest showed: the next one shows them again if changed.
+    citations: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class DigestItem(Base):
@@ -173,6 +175,18 @@ class StudyNews(Base):
     window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"), index=True)
     kind: Mapped[str] = mapped_column(String(50))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class CitationRow(Base):
+    """A seed reference's verdict, kept so weekly runs don't look it up again."""
+
+    __tablename__ = "citation_checks"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seed: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(100))
+    result: Mapped[dict[str, Any]] = mapped_column()
+    checked: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class RunLock(Base):
@@ -399,6 +413,36 @@ class Store:
                 if not any(x.source == record.source for x in study.sightings):
                     study.sightings.append(Sighting(source=record.source, window_id=window_id))
 
+    def watched_pmids(self) -> list[str]:
+        """PMIDs of the relevant studies already announced: re-checked for retractions."""
+        with self.session() as s:
+            query = (
+                select(Study.pmid)
+                .join(DigestItem, DigestItem.study_id == Study.id)
+                .where(Study.pmid.is_not(None), Study.relevant.is_(True))
+                .order_by(Study.pmid)
+            )
+            return [p for p in s.scalars(query) if p]
+
+    def refresh_flags(self, window_id: int, records: Iterable[Record]) -> int:
+        """New editorial flags (retracted, erratum, concern) on stored studies become news in
+        this window; nothing else about them changes, and it is not a new sighting."""
+        news = 0
+        with self.session() as s:
+            for record in records:
+                if not record.pmid:
+                    continue
+                study = s.scalars(select(Study).where(Study.pmid == record.pmid)).first()
+                if study is None:
+                    continue
+                added = set(record.flags) - set(study.flags)
+                if added:
+                    study.flags = sorted(set(study.flags) | added)
+                    study.updated = _now()
+                for flag in sorted(added & set(NEWS_FLAGS)):
+                    news += self._news(s, study, window_id, flag)
+        return news
+
     def _news(
         self, s: Session, study: Study, window_id: int, kind: str, detail: str | None = ""
     ) -> int:
@@ -444,6 +488,23 @@ class Store:
             ).all()
             return [(study, kinds[study.id]) for study in studies]
 
+    def claim_ledger(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Per claim, over every relevant study announced so far: links by stance and design."""
+        with self.session() as s:
+            rows = s.execute(
+                select(ClaimLink.claim_id, ClaimLink.stance, Study.design)
+                .join(Study, Study.id == ClaimLink.study_id)
+                .join(DigestItem, DigestItem.study_id == Study.id)
+                .where(Study.relevant.is_(True))
+            ).all()
+        ledger: dict[str, dict[str, dict[str, int]]] = {}
+        for claim_id, stance, design in rows:
+            entry = ledger.setdefault(claim_id, {"stances": {}, "designs": {}})
+            entry["stances"][stance] = entry["stances"].get(stance, 0) + 1
+            label = design or "study"
+            entry["designs"][label] = entry["designs"].get(label, 0) + 1
+        return ledger
+
     def save_assessments(self, results: dict[int, Assessment]) -> None:
         """Relevance, design and claim links for many studies, in one transaction."""
         with self.session() as s:
@@ -465,6 +526,46 @@ class Store:
                     )
                     for x in result.links
                 )
+
+    # --- citation checks --------------------------------------------------------------------
+
+    def citation_checks(self) -> dict[str, dict[str, Any]]:
+        """fingerprint -> the cached verdict (as CitationCheck fields)."""
+        with self.session() as s:
+            return {row.fingerprint: dict(row.result) for row in s.scalars(select(CitationRow))}
+
+    def save_citation_checks(self, checks: dict[str, dict[str, Any]]) -> None:
+        """Insert or replace verdicts by fingerprint."""
+        with self.session() as s:
+            for fingerprint, result in checks.items():
+                row = s.get(CitationRow, fingerprint)
+                if row is None:
+                    s.add(
+                        CitationRow(
+                            fingerprint=fingerprint,
+                            seed=str(result.get("seed", "")),
+                            key=str(result.get("key", "")),
+                            result=result,
+                        )
+                    )
+                else:
+                    row.result, row.checked = result, _now()
+
+    def shown_citations(self, before_window_id: int) -> list[Any] | None:
+        """The verdicts the last rendered digest before this window showed (None: none yet)."""
+        with self.session() as s:
+            row = s.scalars(
+                select(Window)
+                .where(Window.id < before_window_id, Window.rendered.is_not(None))
+                .order_by(Window.id.desc())
+            ).first()
+            return list(row.citations) if row is not None and row.citations else None
+
+    def mark_citations(self, window_id: int, citations: list[Any]) -> None:
+        with self.session() as s:
+            window = s.get(Window, window_id)
+            if window is not None:
+                window.citations = citations
 
     # --- sources ----------------------------------------------------------------------------
 
