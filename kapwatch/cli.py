@@ -159,6 +159,8 @@ def demo_environment(home: Path) -> Iterator[dict[str, Any]]:
     config = tomllib.loads((DEMO_DIR / "demo.toml").read_text(encoding="utf-8"))
     data = StandIn(feeds_dir=DEMO_DIR / "feeds", replay=True)
     data.load_pubmed(DEMO_DIR / "pubmed.xml")
+    # The records the seed references point to, for the citation check (never in a window).
+    data.load_pubmed(DEMO_DIR / "citations.xml", listed=False)
     with serve(data) as server:
         lines = ["# Demo feeds, served by the loopback stand-in"]
         for feed in config["feeds"]:

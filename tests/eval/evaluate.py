@@ -199,7 +199,7 @@ def table(figures: dict[str, Any]) -> str:
     lines = [f"{'':22}{'all':>8}{'dev':>8}{'holdout':>9}"]
     for label, key in rows:
         cells = [figures[part][key] for part in ("all", "dev", "holdout")]
-        lines.append(f"{label:22}" + "".join(f"{str(c):>8}" for c in cells[:2]) + f"{cells[2]!s:>9}")
+        lines.append(f"{label:22}" + "".join(f"{c!s:>8}" for c in cells[:2]) + f"{cells[2]!s:>9}")
     return "\n".join(lines)
 
 

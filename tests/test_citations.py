@@ -1,0 +1,170 @@
+"""The citation check and the retraction watch, against the loopback E-utilities stand-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kapwatch import citations
+from kapwatch.pubmed import Eutils
+from kapwatch.records import Record
+from kapwatch.seeds import Reference, Seeds
+from kapwatch.settings import Settings
+from kapwatch.standin import StandIn, serve
+from kapwatch.store import Store
+
+from .helpers import WEEK1, WEEK2, run_week
+
+DEMO = Path(__file__).resolve().parent.parent / "kapwatch" / "demo"
+
+
+def record(**fields: object) -> Record:
+    base: dict[str, object] = {
+        "source": "pubmed",
+        "title": "A systematic review and meta-analysis of ketamine in major depressive episodes",
+        "pmid": "1",
+        "authors": ["McGirr A", "Berlim MT"],
+        "journal": "Psychological medicine",
+        "journal_abbrev": "Psychol Med",
+        "year": 2015,
+        "volume": "45",
+        "issue": "4",
+        "pages": "693-704",
+    }
+    base.update(fields)
+    return Record(**base)  # type: ignore[arg-type]
+
+
+def reference(**fields: object) -> Reference:
+    base: dict[str, object] = {
+        "key": "mcgirr2020",
+        "raw": "McGirr, A. (2020). ...",
+        "authors": ["McGirr"],
+        "year": 2020,
+        "title": "A systematic review and meta-analysis of ketamine in major depressive episodes",
+        "journal": "Psychological Medicine",
+        "volume": "50",
+        "issue": "11",
+        "pages": "1799-1815",
+    }
+    base.update(fields)
+    return Reference(**base)  # type: ignore[arg-type]
+
+
+def test_differences_name_each_field_printed_wrong() -> None:
+    assert citations.differences(reference(), record()) == ["year", "volume", "issue", "pages"]
+    printed_right = reference(year=2015, volume="45", issue="4", pages="693-704")
+    assert citations.differences(printed_right, record()) == []
+    # Fields the article left out are not differences.
+    assert (
+        citations.differences(
+            reference(year=2015, journal="", volume="", issue="", pages=""), record()
+        )
+        == []
+    )
+    assert citations.differences(reference(authors=["Williams"], year=2015), record()) == [
+        "first_author",
+        "volume",
+        "issue",
+        "pages",
+    ]
+
+
+def test_journal_names_match_abbreviations_and_acronyms() -> None:
+    pnas = record(
+        journal="Proceedings of the National Academy of Sciences of the United States of America",
+        journal_abbrev="Proc Natl Acad Sci U S A",
+    )
+    assert citations.same_journal("PNAS", pnas)
+    assert citations.same_journal("Psychological Medicine", record())
+    assert citations.same_journal("Psychol. Med.", record())
+    assert not citations.same_journal("Journal of Affective Disorders", record())
+    assert not citations.same_journal("Frontiers in Psychiatry", record())
+
+
+def test_a_look_alike_by_the_same_author_is_not_the_reference() -> None:
+    wanted = reference(title="Rapid neuroplasticity changes and response to intravenous ketamine")
+    decoy = record(title="Ketamine and the neurobiology of depression: a review", year=2020)
+    assert citations.best_record(wanted, [decoy]) is None
+    same = record(
+        title="Rapid neuroplasticity changes and response to intravenous ketamine: a trial"
+    )
+    assert citations.best_record(wanted, [decoy, same]) is same
+
+
+def test_title_words_drop_stopwords_and_keep_order() -> None:
+    words = citations.title_words(
+        "The effects of psychotherapy on ketamine infusion therapy for TRD"
+    )
+    assert words == ["psychotherapy", "ketamine", "infusion", "therapy"]
+
+
+def test_check_against_pubmed_then_cached(seeds: Seeds) -> None:
+    data = StandIn()
+    # The demo's records are PubMed's (real metadata), none of them in a date window here.
+    data.load_pubmed(DEMO / "pubmed.xml", listed=False)
+    with serve(data) as running, Eutils(running.eutils_url, backoff=0.01) as eutils:
+        checks = citations.check_references(eutils, seeds)
+        by_key = {c.key: c for c in checks}
+        assert len(checks) == sum(len(a.references) for a in seeds.articles)
+        # Printed as "Williams, N. R., et al. (2021)": the trial's first author is Wilkinson.
+        cbt = by_key["williams2021"]
+        assert cbt.status == ["details_differ"] and cbt.differences == ["first_author"]
+        assert cbt.pmid == "34186531" and cbt.doi == "10.1159/000517074"
+        assert cbt.citation and cbt.citation.startswith("Wilkinson ST")
+        assert by_key["fava2022"].status == ["not_found"] and by_key["fava2022"].pmid is None
+        # One ECitMatch, at most three ESearches a reference, one EFetch; nothing per record.
+        paths = [p.rsplit("/", 1)[-1] for p in data.requests]
+        assert paths.count("ecitmatch.cgi") == 1 and paths.count("efetch.fcgi") == 1
+        assert paths.count("esearch.fcgi") <= 3 * len(checks)
+        cached = {c.fingerprint: c for c in checks}
+        before = len(data.requests)
+        again = citations.check_references(eutils, seeds, cached)
+        assert len(data.requests) == before  # a weekly run does not look them up again
+        assert [c.as_json() for c in again] == [c.as_json() for c in checks]
+
+
+def test_a_reference_retracted_later_is_flagged(seeds: Seeds) -> None:
+    check = citations.CitationCheck("a.txt", "k", "raw", ["verified"], pmid="5")
+    assert citations.apply_records([check], [record(pmid="5", pub_types=["Retracted Publication"])])
+    assert check.status == ["verified", "retracted"]
+    assert not citations.apply_records(
+        [check], [record(pmid="5", pub_types=["Retracted Publication"])]
+    )
+
+
+def retracted(xml: bytes) -> bytes:
+    """The same PubMed record as it reads once the journal has retracted the article."""
+    return xml.replace(
+        b"</PublicationTypeList>",
+        b'<PublicationType UI="D016441">Retracted Publication</PublicationType>'
+        b"</PublicationTypeList>",
+    ).replace(
+        b"</Article>",
+        b'</Article><CommentsCorrectionsList><CommentsCorrections RefType="RetractionIn">'
+        b"<RefSource>J Test Psychiatry. 2026;13:1.</RefSource></CommentsCorrections>"
+        b"</CommentsCorrectionsList>",
+    )
+
+
+def test_a_study_sent_last_week_and_retracted_since_is_flagged(
+    settings: Settings, standin: object
+) -> None:
+    store = Store(settings.db_url)
+    first, _ = run_week(settings, store, WEEK1, send=False)
+    sent = next(s for s in first["studies"] if s["pmid"] == "90000001")
+    assert sent["relevant"] and "retracted" not in sent["flags"]
+    assert first["citations"] and first["summary"]["citation_problems"] >= 1
+
+    data = standin.data  # type: ignore[attr-defined]
+    original = next(a.xml for a in data.articles if a.pmid == "90000001")
+    data.replace("90000001", retracted(original))
+    second, _ = run_week(settings, store, WEEK2, send=False)
+    earlier = [s for s in second["studies"] if not s["new"]]
+    assert [s["pmid"] for s in earlier] == ["90000001"]
+    assert earlier[0]["news"] == ["retracted"] and "retracted" in earlier[0]["flags"]
+    text = (settings.digests_dir / f"{second['label']}.txt").read_text(encoding="utf-8")
+    assert "NEWS ABOUT STUDIES SENT BEFORE" in text and "RETRACTED" in text
+    # Claims health was shown in full the first week and is one line now it has not changed.
+    assert "Unchanged since the last digest" in text
+    first_text = (settings.digests_dir / f"{first['label']}.txt").read_text(encoding="utf-8")
+    assert "Looked up in PubMed" in first_text
