@@ -68,6 +68,18 @@ _POSITIVE = re.compile(
     r"|significant(?:ly)? (?:greater|lower|higher))",
     re.IGNORECASE,
 )
+_BACKGROUND_LABELS = {
+    "background",
+    "introduction",
+    "objective",
+    "objectives",
+    "purpose",
+    "aim",
+    "aims",
+    "context",
+    "rationale",
+    "importance",
+}
 _CONCLUSION_LABELS = ("conclusion", "conclusions", "interpretation", "discussion", "significance")
 
 
@@ -107,6 +119,15 @@ class StudyText:
     @property
     def full(self) -> str:
         return " ".join([self.title, self.body, " ".join(self.keywords)])
+
+    @property
+    def findings(self) -> str:
+        """The title and what the study did and found, without its background: a mechanism
+        named only as background ("ketamine, an NMDA antagonist, ...") is not a finding."""
+        if self.sections:
+            kept = [b for label, b in self.sections if label.lower() not in _BACKGROUND_LABELS]
+            return " ".join([self.title, *kept])
+        return " ".join([self.title, *split_sentences(self.body)[1:]])
 
 
 def classify_design(text: StudyText) -> str:
@@ -154,11 +175,15 @@ def relevance(text: StudyText, lexicon: Lexicon) -> tuple[float, str, dict[str, 
     psych_title = any(lexicon.role_of(n) in ("condition", "therapy") for n in title_found)
     score += 0.15 * psych_title
     excluded = roles.get("exclude", [])
-    # Off-topic uses count most when they are the title's subject and no psychiatric topic is.
+    # Off-topic uses count most when they are the title's subject and no psychiatric topic is;
+    # a setting such as surgery or recreational use in the title settles it whatever else it
+    # names (mood after surgery is still a surgical study), unless a psychotherapy is named.
     title_excluded = [n for n in title_found if lexicon.role_of(n) == "exclude"]
-    if title_excluded and not psych_title:
+    setting = [n for n in title_excluded if lexicon.group_of(n) == "context"]
+    therapy_named = any(lexicon.role_of(n) == "therapy" and n != "integration" for n in found)
+    if (setting and not therapy_named) or (title_excluded and not psych_title):
         score -= 0.6
-    elif excluded and not roles.get("condition"):
+    elif excluded and not (roles.get("condition") or therapy_named):
         score -= 0.4
     elif excluded:
         score -= 0.1 * min(len(excluded), 2)
@@ -192,104 +217,212 @@ def _sentences(text: StudyText) -> tuple[list[str], list[str]]:
     return conclusions, rest
 
 
-def stance_of(
-    sentence: str, claim_families: set[str], study_families: set[str], lexicon: Lexicon
-) -> str:
-    if _CHALLENGE.search(sentence):
-        # "improved X, but Y did not differ": a positive and a negative finding together.
-        both = _POSITIVE.search(sentence) and _MIXED.search(sentence)
-        return "mixed" if both else "challenges"
-    # Same idea in a new population or with a new co-intervention: it extends the claim.
-    # (Only against what the claim names: a claim silent on population is not "extended".)
-    for role in ("condition", "therapy"):
-        claim_side = {n for n in claim_families if lexicon.role_of(n) == role}
-        study_side = {n for n in study_families if lexicon.role_of(n) == role}
-        if claim_side and study_side - claim_side:
-            return "extends"
-    return "supports"
+# A claim that says what happens *without* a therapy is about ketamine alone.
+_WITHOUT = re.compile(r"\bwithout\b(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
+# Words that say an effect does not last: the finding some claims make, and others deny.
+_FADES = re.compile(
+    r"\b(?:fade[sd]?|fading|wane[sd]?|waning|relapse[sd]?|returned to baseline|not sustained|"
+    r"not maintained|short-lived|transient(?:ly)?|diminish(?:ed|es)?|dissipat\w*|"
+    r"loss of (?:effect|response|benefit))\b",
+    re.IGNORECASE,
+)
+_NEGATED = re.compile(
+    r"\b(?:did not|does not|do not|was not|were not|is not|are not|not|no|failed to|unable to)"
+    r"\s+(?:\w+\s+)?\w+",
+    re.IGNORECASE,
+)
+MAX_LINKS = 4  # a study bears on a few claims; more would drown the digest
 
 
-# Concepts too general to tie a study to a claim on their own.
-_GENERIC = {"symptom_reduction", "integration", "rapid_effect", "circuits"}
-MAX_LINKS = 3  # a study bears on a few claims; more would drown the digest
+@dataclass(frozen=True)
+class Profile:
+    """What a claim or a study is about, by concept family and role."""
+
+    drug: bool
+    therapies: frozenset[str]  # concept names (cbt, exposure_therapy, psychotherapy, ...)
+    conditions: frozenset[str]  # families (trd counts as depression)
+    outcomes: dict[str, frozenset[str]]  # group -> families
+    without_therapy: bool = False  # a claim about what happens without the therapy
+    asserts_fading: bool = False  # a claim that the effect fades
+    fades: bool = False  # a study that reports the effect fading (relapse, waning)
+
+    def groups(self) -> set[str]:
+        return {g for g, names in self.outcomes.items() if names and g != "effect"}
 
 
-def _specific(names: set[str] | dict[str, str], lexicon: Lexicon) -> set[str]:
-    """Families of the therapy, condition and outcome concepts that can carry a link."""
-    return {
-        lexicon.family_of(n)
-        for n in names
-        if lexicon.role_of(n) in ("therapy", "condition", "outcome") and n not in _GENERIC
-    }
+def profile(text: str, found: dict[str, str], lexicon: Lexicon, claim: bool = False) -> Profile:
+    therapies: set[str] = set()
+    conditions: set[str] = set()
+    outcomes: dict[str, set[str]] = {}
+    without = False
+    for name, phrase in found.items():
+        role = lexicon.role_of(name)
+        if role == "therapy" and name != "integration":
+            if claim and _mentions_without(text, phrase):
+                without = True
+                continue
+            therapies.add(name)
+        elif role == "condition":
+            conditions.add(lexicon.family_of(name))
+        elif role == "outcome":
+            group = lexicon.group_of(name) or "effect"
+            outcomes.setdefault(group, set()).add(lexicon.family_of(name))
+    drug = any(lexicon.role_of(n) == "drug" for n in found)
+    return Profile(
+        drug=drug,
+        therapies=frozenset(therapies),
+        conditions=frozenset(conditions),
+        outcomes={g: frozenset(v) for g, v in outcomes.items()},
+        without_therapy=without,
+        asserts_fading=claim and bool(_FADES.search(text)),
+        fades=not claim and bool(_FADES.search(text)),
+    )
 
 
-def _coverage(
-    claim: Claim, study: set[str], study_names: set[str], lexicon: Lexicon
-) -> tuple[float, set[str]]:
-    """How much of the claim's idea the study shares (0 when a required part is missing)."""
-    # A named therapy (CBT, written exposure) must be that therapy, not any psychotherapy.
-    named = {
-        n for n in claim.concepts if lexicon.role_of(n) == "therapy" and lexicon.family_of(n) != n
-    }
-    if named - study_names:
-        return 0.0, set()
-    wanted = _specific(claim.concepts, lexicon)
-    shared = wanted & study
-    by_role: dict[str, set[str]] = {}
-    for name in wanted:
-        by_role.setdefault(lexicon.role_of(name), set()).add(name)
-    # A claim about a therapy needs that therapy; one about an outcome needs that outcome.
-    for role in ("therapy", "outcome"):
-        if by_role.get(role) and not by_role[role] & study:
-            return 0.0, shared
-    if len(shared) < 2 and len(wanted) > 1:
-        return 0.0, shared
-    return (len(shared) / len(wanted) if wanted else 0.0), shared
+def _mentions_without(text: str, phrase: str) -> bool:
+    at = text.lower().find(phrase.lower())
+    return at >= 0 and bool(_WITHOUT.search(text[:at]))
 
 
-def link_claims(
-    text: StudyText, claims: list[Claim], lexicon: Lexicon, study_concepts: dict[str, str]
-) -> list[Link]:
-    """The few claims this study bears on most closely, each with its stance and sentence."""
-    conclusions, rest = _sentences(text)
-    families = _specific(study_concepts, lexicon)
-    scored = []
-    for claim in claims:
-        coverage, shared = _coverage(claim, families, set(study_concepts), lexicon)
-        if coverage >= 0.5:
-            scored.append((coverage, len(shared), claim, shared))
-    scored.sort(key=lambda item: (-item[0], -item[1], item[2].id))
-    links = []
-    for _coverage_value, _count, claim, shared in scored[:MAX_LINKS]:
-        evidence = _best_sentence(conclusions, shared, lexicon) or _best_sentence(
-            rest, shared, lexicon
+def _specific(therapies: frozenset[str], lexicon: Lexicon) -> set[str]:
+    """Named therapies (CBT, exposure therapy), not psychotherapy in general."""
+    return {t for t in therapies if lexicon.family_of(t) != t}
+
+
+def linkable(claim: Profile) -> bool:
+    """A claim kapwatch can hold studies against: about ketamine (or a population) and some
+    effect or population. Definitions, rhetoric, and claims about psychotherapy alone are not:
+    every study the monitor sees is a ketamine study."""
+    if not (claim.drug or claim.conditions):
+        return False
+    if claim.therapies and not claim.drug:
+        return False
+    return bool(claim.groups() or claim.conditions or claim.outcomes.get("effect"))
+
+
+def bears_on(claim: Profile, study: Profile, findings: Profile, lexicon: Lexicon) -> str | None:
+    """'same' or 'new population' when the study tests the claim's idea, else None.
+
+    `findings` is the study read without its background: outcomes must be among them."""
+    if claim.drug and not study.drug:
+        return None
+    # Intervention: a claim about ketamine with a therapy needs that therapy (a named one by
+    # name); a claim about ketamine alone needs a study of ketamine alone.
+    named = _specific(claim.therapies, lexicon)
+    if claim.without_therapy:
+        pass  # what happens without therapy: studies with or without it both speak to it
+    elif named:
+        if not named & study.therapies:
+            return None
+    elif claim.therapies:
+        if not study.therapies:
+            return None
+    elif study.therapies and claim.drug:
+        return None
+    if claim.asserts_fading:
+        # "Without therapy the benefit fades" is tested by ketamine alone fading.
+        return "same" if not study.therapies and findings.fades else None
+    # Outcome: each kind of outcome the claim names must be in the study.
+    for group in claim.groups():
+        if group == "course" and named and named & study.therapies:
+            continue  # the named therapy itself carries such a claim
+        if not claim.outcomes[group] & findings.outcomes.get(group, frozenset()):
+            return None
+    # Population: the same, or a new one (extends); none at all only for mechanisms.
+    if not claim.conditions:
+        return "same"
+    if claim.conditions & study.conditions:
+        return "same"
+    if study.conditions:
+        return "new population"
+    return "same" if "mechanism" in claim.groups() else None
+
+
+def stance(claim: Profile, study: Profile, population: str, sentences: list[str]) -> str:
+    """How the study's conclusions bear on the claim: read for null results and fading."""
+    text = " ".join(sentences)
+    negative = bool(_CHALLENGE.search(_FADES.sub(" ", text)))
+    fades = bool(_FADES.search(text))
+    # "did not sustain" is no positive finding: read positives with negated phrases removed.
+    positive = bool(_POSITIVE.search(_NEGATED.sub(" ", text)))
+    if claim.asserts_fading:
+        return "supports"  # linked only when ketamine alone faded (bears_on)
+    if negative and not positive:
+        return "challenges"
+    if fades and "course" in claim.groups():
+        return "mixed" if positive else "challenges"
+    if negative or fades:
+        return "mixed"
+    return "extends" if population == "new population" else "supports"
+
+
+@dataclass
+class Engine:
+    """The evidence engine for one set of claims: claim profiles are computed once."""
+
+    claims: list[Claim]
+    lexicon: Lexicon
+    profiles: dict[str, Profile] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.profiles = {}
+        for claim in self.claims:
+            found = {
+                n: p for n, p in claim.concepts.items() if self.lexicon.role_of(n) != "exclude"
+            }
+            claim_profile = profile(claim.text, found, self.lexicon, claim=True)
+            if linkable(claim_profile):
+                self.profiles[claim.id] = claim_profile
+
+    def links(self, text: StudyText, found: dict[str, str]) -> list[Link]:
+        study = profile(text.full, found, self.lexicon)
+        findings_text = text.findings
+        findings = profile(findings_text, self.lexicon.find(findings_text, text.mesh), self.lexicon)
+        conclusions, rest = _sentences(text)
+        candidates = []
+        for claim in self.claims:
+            claim_profile = self.profiles.get(claim.id)
+            if claim_profile is None:
+                continue
+            population = bears_on(claim_profile, study, findings, self.lexicon)
+            if population is None:
+                continue
+            wanted = set(claim.concepts)
+            evidence = _best_sentence(conclusions, wanted, self.lexicon)
+            if evidence is None:
+                evidence = _best_sentence(rest, wanted, self.lexicon)
+            if evidence is None:
+                continue
+            how = stance(claim_profile, study, population, [*conclusions[:2], evidence])
+            shared = sorted(wanted & set(found))
+            candidates.append((-len(shared), claim.id, Link(claim.id, how, evidence, shared)))
+        candidates.sort(key=lambda item: (item[0], item[1]))
+        return [link for *_key, link in candidates[:MAX_LINKS]]
+
+    def assess(self, text: StudyText) -> Assessment:
+        score, reason, found = relevance(text, self.lexicon)
+        relevant = score >= RELEVANCE_THRESHOLD
+        return Assessment(
+            relevant=relevant,
+            score=score,
+            reason=reason,
+            design=classify_design(text),
+            n=sample_size(text.body),
+            links=self.links(text, found) if relevant else [],
         )
-        if evidence is None:
-            continue
-        claim_families = {lexicon.family_of(n) for n in claim.concepts}
-        stance = stance_of(evidence, claim_families, families, lexicon)
-        links.append(Link(claim.id, stance, evidence, sorted(shared)))
-    return links
 
 
-def _best_sentence(sentences: list[str], shared: set[str], lexicon: Lexicon) -> str | None:
+def _best_sentence(sentences: list[str], wanted: set[str], lexicon: Lexicon) -> str | None:
+    """The sentence naming most of the claim's concepts (at least one besides the drug)."""
     best, best_hits = None, 0
     for sentence in sentences:
-        hits = len(shared & _specific(lexicon.find(sentence), lexicon))
+        found = {n for n in lexicon.find(sentence) if lexicon.role_of(n) != "drug"}
+        hits = len(found & wanted)
         if hits > best_hits:
             best, best_hits = sentence, hits
     return best
 
 
 def assess(text: StudyText, claims: list[Claim], lexicon: Lexicon) -> Assessment:
-    score, reason, found = relevance(text, lexicon)
-    relevant = score >= RELEVANCE_THRESHOLD
-    links = link_claims(text, claims, lexicon, found) if relevant else []
-    return Assessment(
-        relevant=relevant,
-        score=score,
-        reason=reason,
-        design=classify_design(text),
-        n=sample_size(text.body),
-        links=links,
-    )
+    """One study against the claims (build an Engine once to assess many)."""
+    return Engine(claims, lexicon).assess(text)

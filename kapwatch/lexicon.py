@@ -10,6 +10,7 @@ from pathlib import Path
 from kapwatch.tomlfile import read_toml
 
 ROLES = ("drug", "therapy", "condition", "outcome", "exclude")
+GROUPS = ("mechanism", "course", "window", "contrast", "effect")
 
 
 class LexiconError(ValueError):
@@ -25,6 +26,7 @@ class Concept:
     query: bool = False
     family: str = ""  # a broader concept this one counts as ("trd" -> "depression")
     unless: tuple[str, ...] = ()  # phrases that use a term in another sense
+    group: str = ""  # outcomes: mechanism | course | window | contrast | effect; exclude: context
 
     @cached_property
     def _unless(self) -> re.Pattern[str] | None:
@@ -77,6 +79,9 @@ class Lexicon:
                 found[concept.name] = phrase
         return found
 
+    def group_of(self, name: str) -> str:
+        return self._by_name[name].group
+
     def role_of(self, name: str) -> str:
         return self._by_name[name].role
 
@@ -120,6 +125,7 @@ def load_lexicon(path: Path) -> Lexicon:
                 query=bool(entry.get("query", False)),
                 family=str(entry.get("family", "")),
                 unless=tuple(str(u) for u in entry.get("unless", [])),
+                group=_group(entry, role, where),
             )
         )
     names = {c.name for c in concepts}
@@ -131,3 +137,14 @@ def load_lexicon(path: Path) -> Lexicon:
     if not any(c.role == "drug" for c in concepts):
         raise LexiconError(f'{path}: needs at least one concept with role = "drug"')
     return Lexicon(tuple(concepts))
+
+
+def _group(entry: dict[str, object], role: str, where: str) -> str:
+    group = str(entry.get("group", ""))
+    allowed = {"outcome": GROUPS, "exclude": ("context",)}.get(role, ())
+    if group and group not in allowed:
+        raise LexiconError(
+            f"{where}: group for a {role} concept must be one of "
+            f"{', '.join(allowed) or '(none)'}, got {group!r}"
+        )
+    return group
