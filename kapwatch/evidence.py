@@ -7,7 +7,7 @@ reader can see why a study was kept or dropped. The concepts come from seeds/con
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kapwatch.lexicon import Lexicon
 from kapwatch.seeds import Claim, split_sentences
@@ -49,11 +49,31 @@ _DESIGN_BY_TEXT = [
     (r"\b(?:rats?|mice|mouse|rodents?|in vitro|cell cultures?)\b", "preclinical"),
     (r"\breview\b", "narrative review"),
 ]
-_N = re.compile(
-    r"\b[Nn]\s*=\s*(\d{1,6})\b"
-    r"|\b(\d{1,3}(?:,\d{3})*|\d+)\s+(?:adult\s+|adolescent\s+|eligible\s+|consecutive\s+)?"
-    r"(?:participants|patients|adults|subjects|individuals|veterans|people|outpatients)\b"
+_UNITS = [
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+]  # fmt: skip
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_WORD_NUMBER = (
+    r"(?:(?:" + "|".join(_TENS) + r")(?:[- ](?:" + "|".join(_UNITS[:9]) + r"))?"
+    r"|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")"
 )
+_PEOPLE = (
+    r"(?:participants|patients|inpatients|outpatients|adults|subjects|individuals|veterans|"
+    r"people|volunteers|women|men|adolescents|children|youths?|persons|cases)"
+)
+# "N = 40", "40 patients", "Sixty-eight adults", "40 randomized participants with TRD".
+_N = re.compile(
+    r"\b[Nn]\s*=\s*(?P<eq>\d{1,6})\b"
+    r"|\b(?P<num>\d{1,3}(?:,\d{3})+|\d+|" + _WORD_NUMBER + r")\s+"
+    r"(?P<words>(?:(?!of\b|studies\b|trials\b|articles\b|reports\b)[a-z-]+\s+){0,3}?)"
+    + _PEOPLE
+    + r"\b"
+    r"|\b(?P<verb>\d{1,3}(?:,\d{3})+|\d+)\s+(?:were|was)\s+(?:randomi[sz]ed|enrolled|included)\b",
+    re.IGNORECASE,
+)
+# Counts of people who were not in the study: screened, assessed, approached.
+_NOT_ENROLLED = re.compile(r"\b(?:screened|assessed|approached|eligible|invited)\b", re.I)
 # Words that turn a finding around: a null result, a failure, an effect that fades.
 _CHALLENGE = re.compile(
     r"\b(?:no significant|not significant(?:ly)?|did not|does not|do not|failed to|no difference|"
@@ -148,12 +168,31 @@ def classify_design(text: StudyText) -> str:
     return "study"
 
 
+def _number(raw: str) -> int:
+    raw = raw.lower().replace(",", "")
+    if raw.isdigit():
+        return int(raw)
+    total = 0
+    for part in re.split(r"[- ]", raw):
+        if part in _TENS:
+            total += 10 * (_TENS.index(part) + 2)
+        elif part in _UNITS:
+            total += _UNITS.index(part) + 1
+    return total
+
+
 def sample_size(abstract: str) -> int | None:
-    """The n an abstract states, e.g. 'N = 40' or '120 patients' (the largest mentioned)."""
+    """The n an abstract states ('N = 40', '120 patients', 'Sixty-eight adults'): the largest
+    count of people studied, not of those screened."""
     values = []
     for match in _N.finditer(abstract):
-        raw = match.group(1) or match.group(2)
-        value = int(raw.replace(",", ""))
+        if match["eq"] or match["verb"]:
+            values.append(int((match["eq"] or match["verb"]).replace(",", "")))
+            continue
+        after = abstract[match.end() : match.end() + 25]
+        if _NOT_ENROLLED.search(match["words"] or "") or _NOT_ENROLLED.search(after):
+            continue
+        value = _number(match["num"])
         if 1 < value < 1_000_000:
             values.append(value)
     return max(values) if values else None
@@ -245,6 +284,9 @@ class Profile:
     without_therapy: bool = False  # a claim about what happens without the therapy
     asserts_fading: bool = False  # a claim that the effect fades
     fades: bool = False  # a study that reports the effect fading (relapse, waning)
+    preclinical: bool = False  # an animal or cell study
+    about_mechanism: bool = False  # its title names a mechanism (connectivity, synapses, ...)
+    concludes_fading: bool = False  # its conclusions say the effect faded
 
     def groups(self) -> set[str]:
         return {g for g, names in self.outcomes.items() if names and g != "effect"}
@@ -257,7 +299,7 @@ def profile(text: str, found: dict[str, str], lexicon: Lexicon, claim: bool = Fa
     without = False
     for name, phrase in found.items():
         role = lexicon.role_of(name)
-        if role == "therapy" and name != "integration":
+        if role == "therapy":
             if claim and _mentions_without(text, phrase):
                 without = True
                 continue
@@ -265,8 +307,12 @@ def profile(text: str, found: dict[str, str], lexicon: Lexicon, claim: bool = Fa
         elif role == "condition":
             conditions.add(lexicon.family_of(name))
         elif role == "outcome":
+            # A claim asks for what it names; a study shows that and its broader family too
+            # (synaptogenesis is neuroplasticity, not the other way round).
             group = lexicon.group_of(name) or "effect"
-            outcomes.setdefault(group, set()).add(lexicon.family_of(name))
+            outcomes.setdefault(group, set()).add(name)
+            if not claim:
+                outcomes[group].add(lexicon.family_of(name))
     drug = any(lexicon.role_of(n) == "drug" for n in found)
     return Profile(
         drug=drug,
@@ -289,6 +335,9 @@ def _specific(therapies: frozenset[str], lexicon: Lexicon) -> set[str]:
     return {t for t in therapies if lexicon.family_of(t) != t}
 
 
+INTEGRATION = "integration"  # integrating the ketamine experience: a therapy's part, not one
+
+
 def linkable(claim: Profile) -> bool:
     """A claim kapwatch can hold studies against: about ketamine (or a population) and some
     effect or population. Definitions, rhetoric, and claims about psychotherapy alone are not:
@@ -309,19 +358,26 @@ def bears_on(claim: Profile, study: Profile, findings: Profile, lexicon: Lexicon
     # Intervention: a claim about ketamine with a therapy needs that therapy (a named one by
     # name); a claim about ketamine alone needs a study of ketamine alone.
     named = _specific(claim.therapies, lexicon)
+    if INTEGRATION in claim.therapies and INTEGRATION not in study.therapies:
+        return None  # integrating the experience is the claim's point
     if claim.without_therapy:
         pass  # what happens without therapy: studies with or without it both speak to it
     elif named:
         if not named & study.therapies:
             return None
-    elif claim.therapies:
-        if not study.therapies:
+    elif claim.therapies - {INTEGRATION}:
+        if not study.therapies - {INTEGRATION}:
             return None
-    elif study.therapies and claim.drug:
+    elif study.therapies - {INTEGRATION} and claim.drug:
+        return None
+    # A claim about what ketamine does for people is not tested in animals, nor by a study
+    # whose title says it is about a mechanism.
+    if "mechanism" not in claim.groups() and (study.preclinical or study.about_mechanism):
         return None
     if claim.asserts_fading:
-        # "Without therapy the benefit fades" is tested by ketamine alone fading.
-        return "same" if not study.therapies and findings.fades else None
+        # "Without therapy the benefit fades" is tested by ketamine alone fading, when the
+        # study concludes so (a relapse mentioned in passing is not its finding).
+        return "same" if not study.therapies and study.concludes_fading else None
     # Outcome: each kind of outcome the claim names must be in the study.
     for group in claim.groups():
         if group == "course" and named and named & study.therapies:
@@ -374,11 +430,17 @@ class Engine:
             if linkable(claim_profile):
                 self.profiles[claim.id] = claim_profile
 
-    def links(self, text: StudyText, found: dict[str, str]) -> list[Link]:
-        study = profile(text.full, found, self.lexicon)
+    def links(self, text: StudyText, found: dict[str, str], design: str = "") -> list[Link]:
+        conclusions, rest = _sentences(text)
+        title = self.lexicon.find(text.title)
+        study = replace(
+            profile(text.full, found, self.lexicon),
+            preclinical=design == "preclinical",
+            about_mechanism=any(self.lexicon.group_of(n) == "mechanism" for n in title),
+            concludes_fading=bool(_FADES.search(" ".join(conclusions))),
+        )
         findings_text = text.findings
         findings = profile(findings_text, self.lexicon.find(findings_text, text.mesh), self.lexicon)
-        conclusions, rest = _sentences(text)
         candidates = []
         for claim in self.claims:
             claim_profile = self.profiles.get(claim.id)
@@ -402,22 +464,24 @@ class Engine:
     def assess(self, text: StudyText) -> Assessment:
         score, reason, found = relevance(text, self.lexicon)
         relevant = score >= RELEVANCE_THRESHOLD
+        design = classify_design(text)
         return Assessment(
             relevant=relevant,
             score=score,
             reason=reason,
-            design=classify_design(text),
+            design=design,
             n=sample_size(text.body),
-            links=self.links(text, found) if relevant else [],
+            links=self.links(text, found, design) if relevant else [],
         )
 
 
 def _best_sentence(sentences: list[str], wanted: set[str], lexicon: Lexicon) -> str | None:
     """The sentence naming most of the claim's concepts (at least one besides the drug)."""
     best, best_hits = None, 0
+    wanted = wanted | {lexicon.family_of(n) for n in wanted}
     for sentence in sentences:
         found = {n for n in lexicon.find(sentence) if lexicon.role_of(n) != "drug"}
-        hits = len(found & wanted)
+        hits = len((found | {lexicon.family_of(n) for n in found}) & wanted)
         if hits > best_hits:
             best, best_hits = sentence, hits
     return best
