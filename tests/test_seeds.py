@@ -163,4 +163,4 @@ def test_claims_have_a_structured_form(seeds: Seeds) -> None:
     assert set(wet.form["intervention"]) == {"ketamine", "Written Exposure Therapy"}
     assert "sustained" in wet.form["outcome"]
     synapses = next(c for c in seeds.claims if c.references == ["kang2022", "abdallah2023"])
-    assert "synaptogenesis" in synapses.form["outcome"] and synapses.form["population"] == []
+    assert "synaptogenesis" in synapses.concepts and synapses.form["population"] == []
