@@ -76,16 +76,19 @@ _N = re.compile(
 _NOT_ENROLLED = re.compile(r"\b(?:screened|assessed|approached|eligible|invited)\b", re.I)
 # Words that turn a finding around: a null result, a failure, an effect that fades.
 _CHALLENGE = re.compile(
-    r"\b(?:no significant|not significant(?:ly)?|did not|does not|do not|failed to|no difference|"
-    r"not superior|no evidence|not associated|no effect|were not|was not|unable to|"
-    r"did not differ|comparable to placebo|no added benefit|waned|wane|faded|returned to baseline|"
-    r"not sustained|not maintained|short-lived|transient|relapse(?:d)? within)\b",
+    r"\b(?:no (?:statistically )?significant|not (?:statistically )?significant(?:ly)?|"
+    r"(?:did|does|do|was|were) not (?:differ|separate|improve|reduce|outperform|reach|meet|"
+    r"achieve|show|produce|predict|prevent|extend|prolong|enhance|sustain|maintain|persist|last|"
+    r"significantly)|failed to|no (?:difference|evidence|effect|benefit|improvement|advantage)|"
+    r"not (?:superior|better|effective|efficacious|associated|supported)|inferior to|"
+    r"no better than|comparable to placebo|similar to placebo|no added benefit|unable to)\b",
     re.IGNORECASE,
 )
 _MIXED = re.compile(r"\b(?:however|but|although|whereas|while)\b", re.IGNORECASE)
 _POSITIVE = re.compile(
-    r"\b(?:improv|reduc|effective|benefit|sustain|maintain|superior"
-    r"|significant(?:ly)? (?:greater|lower|higher))",
+    r"\b(?:improv|reduc|effective|efficac|benefit|sustain|maintain|superior|support|faster|"
+    r"remission|respon|alleviat|relie[fv]|decrease|increase|enhanc|promot|restor|rapid|"
+    r"significant(?:ly)? (?:greater|lower|higher))",
     re.IGNORECASE,
 )
 _BACKGROUND_LABELS = {
@@ -100,7 +103,12 @@ _BACKGROUND_LABELS = {
     "rationale",
     "importance",
 }
-_CONCLUSION_LABELS = ("conclusion", "conclusions", "interpretation", "discussion", "significance")
+_CONCLUSION_LABELS = ("conclusion", "interpretation", "discussion", "significance")
+
+
+def _is_conclusion(label: str) -> bool:
+    """'CONCLUSIONS', 'Conclusions and Relevance', 'INTERPRETATION', ..."""
+    return label.lower().startswith(_CONCLUSION_LABELS)
 
 
 @dataclass
@@ -242,15 +250,12 @@ def _sentences(text: StudyText) -> tuple[list[str], list[str]]:
         sentences = split_sentences(text.body)
         return sentences[-2:][::-1], sentences[:-2][::-1]
     conclusions = [
-        s
-        for label, body in text.sections
-        if label.lower().rstrip(":") in _CONCLUSION_LABELS
-        for s in split_sentences(body)
+        s for label, body in text.sections if _is_conclusion(label) for s in split_sentences(body)
     ]
     rest = [
         s
         for label, body in reversed(text.sections)
-        if label.lower().rstrip(":") not in _CONCLUSION_LABELS
+        if not _is_conclusion(label)
         for s in reversed(split_sentences(body))
     ]
     return conclusions, rest
@@ -287,6 +292,7 @@ class Profile:
     preclinical: bool = False  # an animal or cell study
     about_mechanism: bool = False  # its title names a mechanism (connectivity, synapses, ...)
     concludes_fading: bool = False  # its conclusions say the effect faded
+    title_conditions: frozenset[str] = frozenset()  # the population its title names
 
     def groups(self) -> set[str]:
         return {g for g, names in self.outcomes.items() if names and g != "effect"}
@@ -387,9 +393,11 @@ def bears_on(claim: Profile, study: Profile, findings: Profile, lexicon: Lexicon
     # Population: the same, or a new one (extends); none at all only for mechanisms.
     if not claim.conditions:
         return "same"
-    if claim.conditions & study.conditions:
+    # The population a study is about is the one its title names, when it names one.
+    population = study.title_conditions or study.conditions
+    if claim.conditions & population:
         return "same"
-    if study.conditions:
+    if population:
         return "new population"
     return "same" if "mechanism" in claim.groups() else None
 
@@ -403,12 +411,13 @@ def stance(claim: Profile, study: Profile, population: str, sentences: list[str]
     positive = bool(_POSITIVE.search(_NEGATED.sub(" ", text)))
     if claim.asserts_fading:
         return "supports"  # linked only when ketamine alone faded (bears_on)
-    if negative and not positive:
-        return "challenges"
-    if fades and "course" in claim.groups():
+    if fades:
+        # An effect that did not last denies a claim about lasting; of any other claim it is
+        # half the story.
+        lasting = "durability" in claim.outcomes.get("course", frozenset())
+        return "challenges" if lasting and not positive else "mixed"
+    if negative:
         return "mixed" if positive else "challenges"
-    if negative or fades:
-        return "mixed"
     return "extends" if population == "new population" else "supports"
 
 
@@ -438,6 +447,9 @@ class Engine:
             preclinical=design == "preclinical",
             about_mechanism=any(self.lexicon.group_of(n) == "mechanism" for n in title),
             concludes_fading=bool(_FADES.search(" ".join(conclusions))),
+            title_conditions=frozenset(
+                self.lexicon.family_of(n) for n in title if self.lexicon.role_of(n) == "condition"
+            ),
         )
         findings_text = text.findings
         findings = profile(findings_text, self.lexicon.find(findings_text, text.mesh), self.lexicon)
