@@ -87,8 +87,7 @@ _CHALLENGE = re.compile(
 _MIXED = re.compile(r"\b(?:however|but|although|whereas|while)\b", re.IGNORECASE)
 _POSITIVE = re.compile(
     r"\b(?:improv|reduc|effective|efficac|benefit|sustain|maintain|superior|support|faster|"
-    r"remission|respon|alleviat|relie[fv]|decrease|increase|enhanc|promot|restor|rapid|"
-    r"significant(?:ly)? (?:greater|lower|higher))",
+    r"alleviat|relie[fv]|enhanc|promot|restor|significant(?:ly)? (?:greater|lower|higher))",
     re.IGNORECASE,
 )
 _BACKGROUND_LABELS = {
