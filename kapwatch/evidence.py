@@ -468,8 +468,14 @@ class Engine:
                 continue
             how = stance(claim_profile, study, population, [*conclusions[:2], evidence])
             shared = sorted(wanted & set(found))
-            candidates.append((-len(shared), claim.id, Link(claim.id, how, evidence, shared)))
-        candidates.sort(key=lambda item: (item[0], item[1]))
+            # The claims the study covers most completely first: a short claim fully matched
+            # beats a long one half matched.
+            names = set(found) | {self.lexicon.family_of(n) for n in found}
+            covered = sum(1 for n in wanted if n in names or self.lexicon.family_of(n) in names)
+            coverage = covered / len(wanted) if wanted else 0.0
+            link = Link(claim.id, how, evidence, shared)
+            candidates.append((-coverage, -len(shared), claim.id, link))
+        candidates.sort(key=lambda item: item[:3])
         return [link for *_key, link in candidates[:MAX_LINKS]]
 
     def assess(self, text: StudyText) -> Assessment:
