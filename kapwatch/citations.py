@@ -26,6 +26,7 @@ STATUSES = ("verified", "details_differ", "off_topic", "retracted", "corrected",
 SAME_TITLE = 90  # rapidfuzz score at which two titles are the same title
 LIKELY_TITLE = 75  # enough when the first author or the year agrees as well
 MAX_CANDIDATES = 5  # per ESearch: the right record, if any, ranks near the top
+MIN_SHARED = 4  # distinctive title words a reworded title must share with the real one
 _STOP = frozenset(
     {"a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on"}
     | {"or", "the", "to", "with", "its", "their", "our", "under", "over", "using", "study"}
@@ -102,6 +103,9 @@ def search_terms(ref: Reference) -> list[str]:
         if ref.first_author:
             head = " AND ".join(f"{w}[ti]" for w in words[:3])
             terms.append(f"{fold(ref.first_author)}[1au] AND {ref.year}[dp] AND {head}")
+        # Wrong author and reworded title: any of its words, near its year, best match first.
+        any_word = " OR ".join(f"{w}[ti]" for w in words)
+        terms.append(f"({any_word}) AND {ref.year - 1}:{ref.year + 1}[dp]")
     return terms
 
 
@@ -133,10 +137,26 @@ def lookup(
 # --- verdicts -------------------------------------------------------------------------------
 
 
+def shared_words(printed: str, real: str) -> tuple[int, float]:
+    """How many of the printed title's distinctive words the real title has, and what share."""
+    wanted = set(title_words(printed, limit=20))
+    have = set(re.findall(r"[a-z0-9]+", fold(real)))
+    shared = len(wanted & have)
+    return shared, shared / len(wanted) if wanted else 0.0
+
+
 def title_score(printed: str, real: str) -> float:
-    a, b = fold(printed), fold(real)
+    a = " ".join(re.findall(r"[a-z0-9]+", fold(printed)))
+    b = " ".join(re.findall(r"[a-z0-9]+", fold(real)))
     # A printed title may drop the subtitle ("...: a randomized clinical trial").
-    return max(fuzz.ratio(a, b), fuzz.token_set_ratio(a, b) if len(a) > 40 else 0.0)
+    if len(a) > 20 and b.startswith(a):
+        return 100.0
+    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+
+
+def same_title(printed: str, real: str) -> bool:
+    """The real title, or its start (a subtitle left off); a reworded title is not."""
+    return title_score(printed, real) >= SAME_TITLE
 
 
 def _surname(author: str) -> str:
@@ -157,6 +177,11 @@ def best_record(ref: Reference, records: list[Record]) -> Record | None:
         same_author = bool(record.authors) and _surname(record.authors[0]) == fold(ref.first_author)
         near_year = record.year is not None and abs(record.year - ref.year) <= 1
         close = score >= SAME_TITLE or (score >= LIKELY_TITLE and (same_author or near_year))
+        # A reworded title by a misnamed author: most of its distinctive words, the same year.
+        count, share = shared_words(ref.title, record.title)
+        same_year = record.year == ref.year
+        if not close and count >= MIN_SHARED and (share >= 0.75 or (same_year and share >= 0.5)):
+            close, score = (same_year or near_year), LIKELY_TITLE
         if close and score > best_score:
             best, best_score = record, score
     return best
@@ -206,7 +231,7 @@ def differences(ref: Reference, record: Record) -> list[str]:
         found.append("issue")
     if ref.pages and record.pages and _first_page(ref.pages) != _first_page(record.pages):
         found.append("pages")
-    if title_score(ref.title, record.title) < SAME_TITLE:
+    if not same_title(ref.title, record.title):
         found.append("title")
     return found
 

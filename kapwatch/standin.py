@@ -146,15 +146,24 @@ class StandIn:
         return self._records[article.pmid]
 
     def term_search(self, term: str) -> list[str]:
-        """ESearch by field-tagged words joined by AND: [ti], [au], [1au], [dp], [doi], or
-        title and abstract when untagged (enough of PubMed's syntax for citation look-ups)."""
-        clauses = [c.strip().strip("()").strip() for c in term.split(" AND ") if c.strip()]
-        hits = []
+        """ESearch by field-tagged words joined by AND, each clause possibly an OR group:
+        [ti], [au], [1au], [dp] (a year or a range), [doi], or title and abstract untagged;
+        enough of PubMed's syntax for citation look-ups. Best match first: the records that
+        match most words of the OR groups."""
+        clauses = [c.strip() for c in term.split(" AND ") if c.strip()]
+        ranked = []
         for article in self.articles:
             record = self.record(article)
-            if all(_matches(record, clause) for clause in clauses):
-                hits.append(article.pmid)
-        return hits
+            score = 0
+            for clause in clauses:
+                options = [o.strip().strip("()").strip() for o in clause.split(" OR ")]
+                matched = sum(_matches(record, option) for option in options)
+                if not matched:
+                    break
+                score += matched
+            else:
+                ranked.append((-score, article.pmid))
+        return [pmid for _score, pmid in sorted(ranked)]
 
     def ecitmatch(self, bdata: str) -> bytes:
         """ECitMatch: `journal|year|volume|first page|author|key|` lines, the PMID appended."""
@@ -287,7 +296,8 @@ def _matches(record: Record, clause: str) -> bool:
         names = _surnames(record)[:1] if tag == "1au" else _surnames(record)
         return any(n.startswith(fold(value)) for n in names)
     if tag == "dp":
-        return str(record.year) == value
+        first, _, last = value.partition(":")
+        return record.year is not None and int(first) <= record.year <= int(last or first)
     if tag in ("doi", "aid"):
         return (record.doi or "") == normalize_doi(value)
     return _words(value) <= _words(f"{record.title} {record.abstract}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 from kapwatch import citations
@@ -15,6 +16,7 @@ from kapwatch.store import Store
 from .helpers import WEEK1, WEEK2, run_week
 
 DEMO = Path(__file__).resolve().parent.parent / "kapwatch" / "demo"
+EXPECTED = Path(__file__).resolve().parent / "fixtures" / "citations" / "expected.toml"
 
 
 def record(**fields: object) -> Record:
@@ -121,6 +123,26 @@ def test_check_against_pubmed_then_cached(seeds: Seeds) -> None:
         again = citations.check_references(eutils, seeds, cached)
         assert len(data.requests) == before  # a weekly run does not look them up again
         assert [c.as_json() for c in again] == [c.as_json() for c in checks]
+
+
+def test_every_reference_of_both_articles_gets_its_verdict(seeds: Seeds) -> None:
+    """Against the real records the references point to (and look-alikes by the same authors):
+    the verdicts established by hand in tests/fixtures/citations/expected.toml."""
+    with EXPECTED.open("rb") as handle:
+        expected = {(r["seed"], r["key"]): r for r in tomllib.load(handle)["reference"]}
+    data = StandIn()
+    data.load_pubmed(DEMO / "pubmed.xml", listed=False)
+    data.load_pubmed(DEMO / "citations.xml", listed=False)
+    with serve(data) as running, Eutils(running.eutils_url, backoff=0.01) as eutils:
+        checks = citations.check_references(eutils, seeds)
+    assert {(c.seed, c.key) for c in checks} == set(expected)
+    for check in checks:
+        want = expected[(check.seed, check.key)]
+        got = (sorted(check.status), sorted(check.differences), check.pmid or "")
+        assert got == (sorted(want["status"]), sorted(want["differences"]), want["pmid"]), check.key
+        if check.pmid:
+            assert check.title == want["title"] and check.citation
+    assert len(data.requests) <= 2 + 4 * len(checks)  # ECitMatch, ESearches, one EFetch
 
 
 def test_a_reference_retracted_later_is_flagged(seeds: Seeds) -> None:
