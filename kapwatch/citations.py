@@ -261,7 +261,7 @@ def off_topic(claims: list[Claim], record: Record, lexicon: Lexicon) -> str:
 
 def cite(record: Record) -> str:
     authors = record.authors[:3]
-    names = ", ".join(authors) + (", et al." if len(record.authors) > 3 else "")
+    names = ", ".join(authors) + (", et al" if len(record.authors) > 3 else "")
     issue = f"({record.issue})" if record.issue else ""
     where = f"{record.journal_abbrev or record.journal}. {record.year}"
     if record.volume:
@@ -278,7 +278,7 @@ def verdict(
     check = CitationCheck(
         seed=seed,
         key=ref.key,
-        reference=ref.raw,
+        reference=re.sub(r"^\s*\d+\.\s+", "", ref.raw),  # without the list's numbering
         status=[],
         claims=[c.id for c in claims],
         fingerprint=fingerprint(ref, claims),
