@@ -266,7 +266,7 @@ def _safe(url: str) -> str:
         return "the URL given"
 
 
-def migrate(url: str) -> None:
+def migrate(url: str, revision: str = "head") -> None:
     """Bring the database to the newest schema with Alembic (creates it when empty)."""
     from alembic import command
     from alembic.config import Config
@@ -276,7 +276,7 @@ def migrate(url: str) -> None:
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     try:
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
     except OperationalError as exc:
         reason = " ".join(str(exc.orig).split())[:200]
         raise StoreError(f"KAPWATCH_DATABASE_URL: cannot open {_safe(url)}: {reason}") from None

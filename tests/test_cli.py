@@ -80,6 +80,43 @@ def test_demo_produces_a_digest_with_claims_marked(tmp_path: Path) -> None:
     assert any(len(s["sources"]) > 1 for s in data["studies"]), "no duplicate across sources"
     assert any(s["status"] == "error" for s in data["sources"]), "no failing feed"
     assert list((home / "outbox").glob("*.eml"))
+    # The citation check ran against the recorded reference records: claims health is shown.
+    assert data["citations"] and data["summary"]["citation_problems"] == 11
+
+
+def test_seeds_check_json_then_cached(tmp_path: Path) -> None:
+    from kapwatch.standin import StandIn, serve
+
+    data = StandIn()
+    data.load_pubmed(ROOT / "kapwatch" / "demo" / "citations.xml", listed=False)
+    with serve(data) as running:
+        settings = env(tmp_path, KAPWATCH_EUTILS_URL=running.eutils_url)
+        first = runner.invoke(app, ["seeds", "--check", "--json"], env=settings)
+        assert first.exit_code == 0, first.output
+        checks = json.loads(first.stdout)
+        looked_up = len(data.requests)
+        again = runner.invoke(app, ["seeds", "--check"], env=settings, terminal_width=200)
+        assert again.exit_code == 0, again.output
+    assert len(data.requests) == looked_up  # cached in the store: no second look-up
+    assert {"seed", "reference", "status", "differences", "pmid", "doi", "title"} <= set(checks[0])
+    by_key = {c["key"]: c for c in checks}
+    assert by_key["sakopoulos2025"]["status"] == ["verified"]
+    assert by_key["mcewen2016"]["status"] == ["not_found"]
+    assert "1 of 12 references check out as printed" in again.stdout
+
+
+def test_seeds_check_with_pubmed_down_is_one_line(tmp_path: Path) -> None:
+    from kapwatch.standin import StandIn, serve
+
+    data = StandIn()
+    data.fail("/entrez/eutils/ecitmatch.cgi", status=400, body=b"<ERROR>bad</ERROR>")
+    with serve(data) as running:
+        settings = env(
+            tmp_path, KAPWATCH_EUTILS_URL=running.eutils_url, KAPWATCH_NCBI_API_KEY="k3y-s3cret"
+        )
+        result = runner.invoke(app, ["seeds", "--check"], env=settings)
+    assert result.exit_code == 1
+    assert "PubMed citation check failed" in result.output and "k3y-s3cret" not in result.output
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from kapwatch.records import Correction, Record
-from kapwatch.store import Base, RunLock, RunLocked, Store
+from kapwatch.store import Base, RunLock, RunLocked, Store, migrate
 
 W1 = (date(2026, 11, 9), date(2026, 11, 16))
 W2 = (date(2026, 11, 16), date(2026, 11, 23))
@@ -29,6 +29,28 @@ def test_migration_creates_exactly_the_models(database_url: str) -> None:
     assert diff == []
     assert version == "0002"
     Store(url)  # a second start finds the schema current and changes nothing
+
+
+def test_a_database_from_the_first_release_upgrades_and_keeps_its_data(
+    database_url: str,
+) -> None:
+    migrate(database_url, "0001")  # the schema issue 2 shipped
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "insert into windows (label, since, until, started, rendered, delivery, "
+                "delivery_error, sources) values ('2026-W46', '2026-11-09', '2026-11-15', "
+                "'2026-11-16 07:00:00', '2026-11-16 07:01:00', 'sent', '', '[]')"
+            )
+        )
+    engine.dispose()
+    store = Store(database_url)  # upgrades to the newest schema on start
+    window = store.last_window()
+    assert window is not None and window.label == "2026-W46" and window.delivery == "sent"
+    assert store.shown_citations(window.id + 1) is None  # no verdicts were shown back then
+    store.save_citation_checks({"abc": {"seed": "a.txt", "key": "k", "status": ["verified"]}})
+    assert store.citation_checks()["abc"]["status"] == ["verified"]
 
 
 def test_one_study_per_work_across_sources(store: Store) -> None:
