@@ -205,10 +205,12 @@ def sample_size(abstract: str) -> int | None:
     return max(values) if values else None
 
 
-def relevance(text: StudyText, lexicon: Lexicon) -> tuple[float, str, dict[str, str]]:
+def relevance(
+    text: StudyText, lexicon: Lexicon, reading: Reading | None = None
+) -> tuple[float, str, dict[str, str]]:
     """Score in [0, 1], a one-line reason, and the concepts found."""
-    found = lexicon.find(text.full, text.mesh)
-    title_found = lexicon.find(text.title)
+    reading = reading or read(text, lexicon)
+    found, title_found = reading.full, reading.title
     roles: dict[str, list[str]] = {}
     for name, phrase in found.items():
         roles.setdefault(lexicon.role_of(name), []).append(phrase)
@@ -241,6 +243,54 @@ def relevance(text: StudyText, lexicon: Lexicon) -> tuple[float, str, dict[str, 
     if excluded:
         parts.append(f"off-topic signals: {', '.join(sorted(set(excluded))[:3])}")
     return score, "; ".join(parts), found
+
+
+@dataclass
+class Reading:
+    """A study read once: the concepts of its title, of each sentence, of its findings (no
+    background) and of all of it. Everything the engine decides is made from these."""
+
+    title: dict[str, str]
+    conclusions: list[tuple[str, dict[str, str]]]  # conclusions first, in order
+    rest: list[tuple[str, dict[str, str]]]  # the other sentences, last first
+    findings: dict[str, str]
+    full: dict[str, str]
+
+
+def _merge(*parts: dict[str, str]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for part in parts:
+        for name, phrase in part.items():
+            merged.setdefault(name, phrase)
+    return merged
+
+
+def read(text: StudyText, lexicon: Lexicon) -> Reading:
+    title = lexicon.find(text.title)
+    conclusions, rest = _sentences(text)
+    concluded = [(s, lexicon.find(s)) for s in conclusions]
+    others = [(s, lexicon.find(s)) for s in rest]
+    background = _background(text)
+    meshed = lexicon.find("", text.mesh)
+    findings = _merge(
+        title, *(f for s, f in concluded), *(f for s, f in others if s not in background), meshed
+    )
+    keywords = lexicon.find(" ".join(text.keywords)) if text.keywords else {}
+    full = _merge(title, *(f for _s, f in concluded), *(f for _s, f in others), keywords, meshed)
+    return Reading(title, concluded, others, findings, full)
+
+
+def _background(text: StudyText) -> set[str]:
+    """The sentences that set the scene rather than report what the study found."""
+    if text.sections:
+        return {
+            s
+            for label, body in text.sections
+            if label.lower() in _BACKGROUND_LABELS
+            for s in split_sentences(body)
+        }
+    sentences = split_sentences(text.body)
+    return set(sentences[:1])
 
 
 def _sentences(text: StudyText) -> tuple[list[str], list[str]]:
@@ -438,9 +488,9 @@ class Engine:
             if linkable(claim_profile):
                 self.profiles[claim.id] = claim_profile
 
-    def links(self, text: StudyText, found: dict[str, str], design: str = "") -> list[Link]:
-        conclusions, rest = _sentences(text)
-        title = self.lexicon.find(text.title)
+    def links(self, text: StudyText, reading: Reading, design: str = "") -> list[Link]:
+        found, title = reading.full, reading.title
+        conclusions = [s for s, _f in reading.conclusions]
         study = replace(
             profile(text.full, found, self.lexicon),
             preclinical=design == "preclinical",
@@ -450,8 +500,7 @@ class Engine:
                 self.lexicon.family_of(n) for n in title if self.lexicon.role_of(n) == "condition"
             ),
         )
-        findings_text = text.findings
-        findings = profile(findings_text, self.lexicon.find(findings_text, text.mesh), self.lexicon)
+        findings = profile("", reading.findings, self.lexicon)
         candidates = []
         for claim in self.claims:
             claim_profile = self.profiles.get(claim.id)
@@ -461,9 +510,9 @@ class Engine:
             if population is None:
                 continue
             wanted = set(claim.concepts)
-            evidence = _best_sentence(conclusions, wanted, self.lexicon)
+            evidence = _best_sentence(reading.conclusions, wanted, self.lexicon)
             if evidence is None:
-                evidence = _best_sentence(rest, wanted, self.lexicon)
+                evidence = _best_sentence(reading.rest, wanted, self.lexicon)
             if evidence is None:
                 continue
             how = stance(claim_profile, study, population, [*conclusions[:2], evidence])
@@ -479,7 +528,8 @@ class Engine:
         return [link for *_key, link in candidates[:MAX_LINKS]]
 
     def assess(self, text: StudyText) -> Assessment:
-        score, reason, found = relevance(text, self.lexicon)
+        reading = read(text, self.lexicon)
+        score, reason, _found = relevance(text, self.lexicon, reading)
         relevant = score >= RELEVANCE_THRESHOLD
         design = classify_design(text)
         return Assessment(
@@ -488,16 +538,18 @@ class Engine:
             reason=reason,
             design=design,
             n=sample_size(text.body),
-            links=self.links(text, found, design) if relevant else [],
+            links=self.links(text, reading, design) if relevant else [],
         )
 
 
-def _best_sentence(sentences: list[str], wanted: set[str], lexicon: Lexicon) -> str | None:
+def _best_sentence(
+    sentences: list[tuple[str, dict[str, str]]], wanted: set[str], lexicon: Lexicon
+) -> str | None:
     """The sentence naming most of the claim's concepts (at least one besides the drug)."""
     best, best_hits = None, 0
     wanted = wanted | {lexicon.family_of(n) for n in wanted}
-    for sentence in sentences:
-        found = {n for n in lexicon.find(sentence) if lexicon.role_of(n) != "drug"}
+    for sentence, concepts in sentences:
+        found = {n for n in concepts if lexicon.role_of(n) != "drug"}
         hits = len((found | {lexicon.family_of(n) for n in found}) & wanted)
         if hits > best_hits:
             best, best_hits = sentence, hits

@@ -19,7 +19,7 @@ import httpx
 from kapwatch import citations, pubmed
 from kapwatch import feeds as feeds_mod
 from kapwatch.digest import DigestFiles, SourceReport, build_context, render, subject
-from kapwatch.evidence import StudyText, assess
+from kapwatch.evidence import Engine, StudyText
 from kapwatch.exports import write_exports
 from kapwatch.lexicon import Lexicon
 from kapwatch.mail import MailError, build_message, deliver
@@ -158,24 +158,38 @@ def store_records(store: Store, window: Window, records: list[Record]) -> AddRes
     return store.add_records(window.id, records)
 
 
-def study_text(study: Study) -> StudyText:
+def text_of(columns: dict[str, Any]) -> StudyText:
+    """What the evidence engine reads of a stored study (Store.texts gives the columns)."""
     return StudyText(
-        title=study.title,
-        abstract=study.abstract,
-        sections=[(str(label), str(body)) for label, body in study.sections],
-        pub_types=study.pub_types,
-        mesh=study.mesh,
-        keywords=study.keywords,
+        title=columns["title"],
+        abstract=columns["abstract"],
+        sections=[(str(label), str(body)) for label, body in columns["sections"]],
+        pub_types=columns["pub_types"],
+        mesh=columns["mesh"],
+        keywords=columns["keywords"],
     )
+
+
+ASSESS_BATCH = 1000  # studies read, assessed and saved together: memory stays flat
+
+
+def assess_new(store: Store, window: Window, seeds: Seeds, progress: Progress | None = None) -> int:
+    """Claim this window's new studies and record relevance, design and claim links for each,
+    a batch at a time; returns how many were assessed."""
+    ids = store.claim_new(window.id)
+    engine = Engine(seeds.claims, seeds.lexicon)
+    for start in range(0, len(ids), ASSESS_BATCH):
+        rows = store.texts(ids[start : start + ASSESS_BATCH])
+        store.save_assessments({i: engine.assess(text_of(columns)) for i, columns in rows})
+        if progress is not None:
+            progress(min(start + ASSESS_BATCH, len(ids)), len(ids))
+    return len(ids)
 
 
 def assess_window(store: Store, window: Window, seeds: Seeds) -> list[Study]:
-    """Claim this window's new studies and record relevance, design and claim links for each."""
-    studies = store.claim_new_studies(window.id)
-    store.save_assessments(
-        {study.id: assess(study_text(study), seeds.claims, seeds.lexicon) for study in studies}
-    )
-    return store.claim_new_studies(window.id)
+    """Assess the window's new studies; the studies, as the digest shows them."""
+    assess_new(store, window, seeds)
+    return store.window_studies(window.id)
 
 
 def render_window(

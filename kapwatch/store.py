@@ -27,9 +27,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
+    insert,
+    literal,
     or_,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
@@ -457,18 +461,46 @@ class Store:
         s.flush()
         return 1
 
-    def claim_new_studies(self, window_id: int) -> list[Study]:
-        """Studies first announced by this window's digest (claiming unsent ones seen in it)."""
+    def claim_new(self, window_id: int) -> list[int]:
+        """Claim for this window's digest the studies seen in it and not announced before (one
+        INSERT ... SELECT); the ids of all the window's studies, in order."""
         with self.session() as s:
             sent = select(DigestItem.study_id)
-            seen_here = select(Sighting.study_id).where(Sighting.window_id == window_id)
-            for study_id in s.scalars(seen_here.where(Sighting.study_id.not_in(sent))).all():
-                if s.get(DigestItem, study_id) is None:
-                    s.add(DigestItem(study_id=study_id, window_id=window_id))
-            s.flush()
+            unsent = (
+                select(Sighting.study_id, literal(window_id))
+                .where(Sighting.window_id == window_id, Sighting.study_id.not_in(sent))
+                .distinct()
+            )
+            s.execute(insert(DigestItem).from_select(["study_id", "window_id"], unsent))
+            ids = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
+            return list(s.scalars(ids.order_by(DigestItem.study_id)))
+
+    def texts(self, ids: list[int]) -> list[tuple[int, dict[str, Any]]]:
+        """(id, the columns the evidence engine reads) for these studies, without the rest."""
+        columns = (
+            Study.id,
+            Study.title,
+            Study.abstract,
+            Study.sections,
+            Study.pub_types,
+            Study.mesh,
+            Study.keywords,
+        )
+        with self.session() as s:
+            rows = s.execute(select(*columns).where(Study.id.in_(ids)).order_by(Study.id))
+            return [(row[0], dict(row._mapping)) for row in rows]
+
+    def window_studies(self, window_id: int) -> list[Study]:
+        """The studies this window's digest announces, with their sources and claim links."""
+        with self.session() as s:
             ids = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
             query = select(Study).options(*_FULL).where(Study.id.in_(ids)).order_by(Study.id)
             return list(s.scalars(query).all())
+
+    def claim_new_studies(self, window_id: int) -> list[Study]:
+        """Studies first announced by this window's digest (claiming unsent ones seen in it)."""
+        self.claim_new(window_id)
+        return self.window_studies(window_id)
 
     def news_in(self, window_id: int) -> list[tuple[Study, list[str]]]:
         """Earlier studies with news in this window, each with the kinds of news."""
@@ -506,26 +538,36 @@ class Store:
         return ledger
 
     def save_assessments(self, results: dict[int, Assessment]) -> None:
-        """Relevance, design and claim links for many studies, in one transaction."""
+        """Relevance, design and claim links for many studies, in one transaction of three
+        bulk statements (an UPDATE by primary key, a DELETE and an INSERT of the links)."""
+        if not results:
+            return
+        verdicts = [
+            {
+                "id": study_id,
+                "relevant": r.relevant,
+                "score": r.score,
+                "reason": r.reason,
+                "design": r.design,
+                "n": r.n,
+            }
+            for study_id, r in results.items()
+        ]
+        links = [
+            {
+                "study_id": study_id,
+                "claim_id": x.claim_id,
+                "stance": x.stance,
+                "evidence": x.evidence,
+            }
+            for study_id, r in results.items()
+            for x in r.links
+        ]
         with self.session() as s:
-            query = select(Study).options(selectinload(Study.links)).where(Study.id.in_(results))
-            for study in s.scalars(query).all():
-                result = results[study.id]
-                study.relevant, study.score, study.reason = (
-                    result.relevant,
-                    result.score,
-                    result.reason,
-                )
-                study.design, study.n = result.design, result.n
-                study.links.clear()
-            s.flush()  # old links gone before new ones take their (study, claim) slots
-            for study_id, result in results.items():
-                s.add_all(
-                    ClaimLink(
-                        study_id=study_id, claim_id=x.claim_id, stance=x.stance, evidence=x.evidence
-                    )
-                    for x in result.links
-                )
+            s.execute(update(Study), verdicts)
+            s.execute(delete(ClaimLink).where(ClaimLink.study_id.in_(list(results))))
+            if links:
+                s.execute(insert(ClaimLink), links)
 
     # --- citation checks --------------------------------------------------------------------
 
