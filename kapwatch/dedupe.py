@@ -48,6 +48,7 @@ def title_key(title: str) -> str:
     """A title reduced to its words, for exact matching and blocking."""
     # Databases add bracketed notes; a title wholly in brackets (PubMed's sign of a
     # translation) keeps its words.
+    title = title.strip().strip("\"'“”").strip()  # quotes an export wrapped it in
     translated = _TRANSLATED.match(title)
     if translated:
         title = translated.group(1) + " " + title[translated.end() :]
@@ -82,6 +83,22 @@ _PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "di", "la", "le", "
 EXACT_TITLE_MIN = 40  # an identical title this long is the same work whoever is listed first
 
 
+HEAD = 40  # characters of a title key that block candidates for the prefix rule
+LOCUS_TITLE_MIN = 70.0  # token_set_ratio for two records at the same year/volume/first page
+
+
+def title_head(key: str) -> str:
+    return key[:HEAD] if len(key) >= HEAD else ""
+
+
+def locus(year: int | None, volume: str, pages: str) -> str:
+    """'2009|360|2142' from year, volume and first page: where a work is printed."""
+    vol = "".join(re.findall(r"\d+", volume or ""))[:10]
+    first = re.split(r"[-–]", pages or "")[0]
+    page = "".join(re.findall(r"\d+", first))[:10].lstrip("0")
+    return f"{year}|{vol}|{page}" if year and vol and page else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """What the fuzzy step needs to know about an already stored study."""
@@ -90,6 +107,7 @@ class Candidate:
     title_key: str
     year: int | None
     author_key: str
+    locus: str = ""
 
 
 def same_work(
@@ -99,6 +117,8 @@ def same_work(
     title_b: str,
     year_b: int | None,
     author_b: str,
+    locus_a: str = "",
+    locus_b: str = "",
 ) -> bool:
     """Fuzzy decision for two records with no shared identifier (keys already normalised)."""
     if year_a and year_b and abs(year_a - year_b) > 1:
@@ -106,8 +126,17 @@ def same_work(
     if not title_a or not title_b:
         return False
     # Author lists are written many ways (and first authors swapped in databases); an identical
-    # long title outweighs them.
-    if title_a == title_b and len(title_a) >= EXACT_TITLE_MIN:
+    # long title outweighs them, and so does one title that is the other with something added
+    # ("... [Erratum appears in ...]", "... (vol 360, pg 542, 2009)").
+    shorter, longer = sorted((title_a, title_b), key=len)
+    if len(shorter) >= EXACT_TITLE_MIN and longer.startswith(shorter):
+        return True
+    # Printed at the same year, volume and first page: the same work if the titles agree in
+    # their words, even when one carries a prefix ("MEDICAL PROGRESS", "Erratum:").
+    same_place = bool(locus_a) and locus_a == locus_b
+    if same_place and (
+        author_a == author_b or fuzz.token_set_ratio(title_a, title_b) >= LOCUS_TITLE_MIN
+    ):
         return True
     if author_a and author_b and author_a != author_b:
         return False
@@ -120,11 +149,17 @@ def same_work(
 
 
 def best_match(
-    title: str, year: int | None, first_author: str | None, candidates: Iterable[Candidate]
+    title: str,
+    year: int | None,
+    first_author: str | None,
+    candidates: Iterable[Candidate],
+    where: str = "",
 ) -> int | None:
     """The id of the stored study this record duplicates, among blocked candidates."""
     key, akey = title_key(title), author_key(first_author)
     for cand in candidates:
-        if same_work(key, year, akey, cand.title_key, cand.year, cand.author_key):
+        if same_work(
+            key, year, akey, cand.title_key, cand.year, cand.author_key, where, cand.locus
+        ):
             return cand.id
     return None

@@ -74,6 +74,10 @@ class Study(Base):
     title_key: Mapped[str] = mapped_column(String(500), index=True)
     year: Mapped[int | None] = mapped_column(Integer, index=True)
     author_key: Mapped[str] = mapped_column(String(100), default="", index=True)
+    # Blocking keys for the fuzzy step: the title's first 40 characters (a title with words
+    # added), and where the work is printed (year|volume|first page).
+    title_head: Mapped[str] = mapped_column(String(60), default="", index=True)
+    locus: Mapped[str] = mapped_column(String(60), default="", index=True)
     authors: Mapped[list[str]] = mapped_column(default=list)
     journal: Mapped[str] = mapped_column(String(500), default="")
     volume: Mapped[str] = mapped_column(String(50), default="")
@@ -649,7 +653,9 @@ class _Index:
         self.by_doi: dict[str, Study] = {}
         self.by_title: dict[str, list[Study | int]] = {}
         self.by_author: dict[str, list[Study | int]] = {}
-        self.rows: dict[int, Any] = {}  # id -> (id, title_key, year, author_key, pmid, doi)
+        self.by_head: dict[str, list[Study | int]] = {}
+        self.by_locus: dict[str, list[Study | int]] = {}
+        self.rows: dict[int, Any] = {}  # id -> the columns the fuzzy step reads
         pmids = {r.pmid for r in records if r.pmid}
         dois = {d for d in (dedupe.normalize_doi(r.doi) for r in records) if d}
         if pmids or dois:
@@ -659,19 +665,38 @@ class _Index:
                 self._register_ids(study)
         titles = {k for k in (dedupe.title_key(r.title) for r in records) if k}
         authors = {a for a in (dedupe.author_key(r.first_author) for r in records) if a}
+        heads = {h for h in (dedupe.title_head(k) for k in titles) if h}
+        loci = {x for x in (dedupe.locus(r.year, r.volume, r.pages) for r in records) if x}
         years = [r.year for r in records if r.year]
         block: list[ColumnElement[bool]] = [Study.title_key.in_(titles)]
+        if heads:
+            block.append(Study.title_head.in_(heads))
+        if loci:
+            block.append(Study.locus.in_(loci))
         if authors and years:
             block.append(
                 Study.author_key.in_(authors) & Study.year.between(min(years) - 1, max(years) + 1)
             )
         # Only the columns the fuzzy step needs: a block can hold many studies.
-        columns = (Study.id, Study.title_key, Study.year, Study.author_key, Study.pmid, Study.doi)
+        columns = (
+            Study.id,
+            Study.title_key,
+            Study.year,
+            Study.author_key,
+            Study.title_head,
+            Study.locus,
+            Study.pmid,
+            Study.doi,
+        )
         for row in s.execute(select(*columns).where(or_(*block))).all():
             self.rows[row.id] = row
             self.by_title.setdefault(row.title_key, []).append(row.id)
             if row.author_key:
                 self.by_author.setdefault(row.author_key, []).append(row.id)
+            if row.title_head:
+                self.by_head.setdefault(row.title_head, []).append(row.id)
+            if row.locus:
+                self.by_locus.setdefault(row.locus, []).append(row.id)
 
     def _register_ids(self, study: Study) -> None:
         if study.pmid:
@@ -685,16 +710,21 @@ class _Index:
         title = self.by_title.setdefault(study.title_key, [])
         if study not in title:
             title.append(study)
-        if study.author_key:
-            author = self.by_author.setdefault(study.author_key, [])
-            if study not in author:
-                author.append(study)
+        for index, key in (
+            (self.by_author, study.author_key),
+            (self.by_head, study.title_head),
+            (self.by_locus, study.locus),
+        ):
+            if key:
+                items = index.setdefault(key, [])
+                if study not in items:
+                    items.append(study)
 
     def _candidate(self, item: Study | int) -> dedupe.Candidate:
         if isinstance(item, int):
             row = self.rows[item]
-            return dedupe.Candidate(row.id, row.title_key, row.year, row.author_key)
-        return dedupe.Candidate(-id(item), item.title_key, item.year, item.author_key)
+            return dedupe.Candidate(row.id, row.title_key, row.year, row.author_key, row.locus)
+        return dedupe.Candidate(-id(item), item.title_key, item.year, item.author_key, item.locus)
 
     def _study(self, item: Study | int) -> Study:
         return self.s.get_one(Study, item) if isinstance(item, int) else item
@@ -710,9 +740,17 @@ class _Index:
         if not key:
             return None, None
         akey = dedupe.author_key(record.first_author)
-        # Block: same title key, or same first author within a year; fuzzy only inside it.
+        where = dedupe.locus(record.year, record.volume, record.pages)
+        # Block: same title key or title head, same place in print, or same first author
+        # within a year; fuzzy only inside it.
+        blocked = [
+            *self.by_title.get(key, []),
+            *self.by_head.get(dedupe.title_head(key), []),
+            *self.by_locus.get(where, []),
+            *self.by_author.get(akey, []),
+        ]
         items: dict[int, Study | int] = {}
-        for item in [*self.by_title.get(key, []), *self.by_author.get(akey, [])]:
+        for item in blocked:
             candidate = self._candidate(item)
             if candidate.title_key != key and not (
                 record.year and candidate.year and abs(candidate.year - record.year) <= 1
@@ -724,6 +762,7 @@ class _Index:
             record.year,
             record.first_author,
             (self._candidate(item) for item in items.values()),
+            where,
         )
         if match is None:
             return None, None
@@ -750,6 +789,8 @@ def _new_study(record: Record) -> Study:
         pmcid=record.pmcid,
         title=record.title,
         title_key=dedupe.title_key(record.title)[:500],
+        title_head=dedupe.title_head(dedupe.title_key(record.title)),
+        locus=dedupe.locus(record.year, record.volume, record.pages),
         year=record.year,
         author_key=dedupe.author_key(record.first_author)[:100],
         authors=list(record.authors),
@@ -793,4 +834,5 @@ def _merge(study: Study, record: Record) -> None:
     if fuller:
         flags.discard("preprint")
     study.flags = sorted(flags)
+    study.locus = study.locus or dedupe.locus(study.year, study.volume, study.pages)
     study.updated = _now()

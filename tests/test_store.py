@@ -27,7 +27,7 @@ def test_migration_creates_exactly_the_models(database_url: str) -> None:
         version = conn.execute(sa.text("select version_num from alembic_version")).scalar()
     engine.dispose()
     assert diff == []
-    assert version == "0002"
+    assert version == "0003"
     Store(url)  # a second start finds the schema current and changes nothing
 
 
