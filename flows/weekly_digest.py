@@ -44,9 +44,11 @@ def read_setup(settings: Settings) -> pipeline.Setup:
     name="search PubMed", retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE
 )
 def search_pubmed(
-    settings: Settings, query: str, since: date, until: date
-) -> tuple[list[Record], SourceReport]:
-    return pipeline.collect_pubmed(settings, query, since, until)
+    settings: Settings, store: Store, window: Window, query: str
+) -> tuple[dict[str, int], SourceReport]:
+    """Search, fetch and store PubMed's records for the window, a batch at a time."""
+    added, report = pipeline.collect_pubmed(settings, store, window, query)
+    return {"new": added.new, "merged": added.merged}, report
 
 
 @task(
@@ -119,6 +121,12 @@ def publish_artifacts(json_path: str) -> None:
     )
 
 
+def failed_source(name: str, kind: str, exc: Exception, settings: Settings) -> SourceReport:
+    error = redact(f"{type(exc).__name__}: {exc}", settings.secrets)
+    get_run_logger().warning("Source %s failed after retries: %s", name, error)
+    return SourceReport(name, kind, "error", error=error)
+
+
 def run_name() -> str:
     """The run's name says its window, e.g. 'digest 2026-11-16..2026-11-23'."""
     params = flow_run.parameters
@@ -143,19 +151,22 @@ def weekly_digest(
         window = store.open_window(since, until)
         logger.info("Window %s: %s to %s", window.label, since, until)
 
-        pending = [search_pubmed.submit(settings, setup.query, since, until)]
-        pending += [fetch_feed.submit(settings, store, feed, setup) for feed in setup.feeds]
-        names = ["pubmed", *(feed.name for feed in setup.feeds)]
+        searched = search_pubmed.submit(settings, store, window, setup.query)
+        feeds = [fetch_feed.submit(settings, store, feed, setup) for feed in setup.feeds]
         sources: list[SourceReport] = []
         counts = {"new": 0, "merged": 0}
-        for name, future in zip(names, pending, strict=True):
+        try:
+            stored, report = searched.result()
+        except Exception as exc:  # retries exhausted: PubMed failed, the week goes on
+            stored, report = {}, failed_source("pubmed", "pubmed", exc, settings)
+        sources.append(report)
+        for key, value in stored.items():
+            counts[key] += value
+        for feed, future in zip(setup.feeds, feeds, strict=True):
             try:
                 records, report = future.result()
-            except Exception as exc:  # retries exhausted: this source failed, the week goes on
-                kind = "pubmed" if name == "pubmed" else "feed"
-                error = redact(f"{type(exc).__name__}: {exc}", settings.secrets)
-                records, report = [], SourceReport(name, kind, "error", error=error)
-                logger.warning("Source %s failed after retries: %s", name, error)
+            except Exception as exc:
+                records, report = [], failed_source(feed.name, "feed", exc, settings)
             sources.append(report)
             for key, value in store_records(store, window, records).items():
                 counts[key] += value

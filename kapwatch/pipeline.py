@@ -64,15 +64,32 @@ def resolve_window(
 
 
 def collect_pubmed(
-    settings: Settings, query: str, since: date, until: date, progress: Progress | None = None
-) -> tuple[list[Record], SourceReport]:
+    settings: Settings,
+    store: Store,
+    window: Window,
+    query: str,
+    progress: Progress | None = None,
+) -> tuple[AddResult, SourceReport]:
+    """Search the window and store what it finds, one EFetch batch at a time (memory stays
+    flat on a ten-year backfill). A failure midway keeps the batches already stored."""
+    added = AddResult()
+    items = 0
     try:
-        records, _searches = pubmed.search_window(settings, query, since, until, progress=progress)
+        batches = pubmed.window_batches(
+            settings, query, window.since, window.until, progress=progress
+        )
+        for batch in batches:
+            result = store.add_records(window.id, batch)
+            items += len(batch)
+            added.new, added.merged = added.new + result.new, added.merged + result.merged
+            added.news += result.news
     except pubmed.EutilsError as exc:
         error = redact(str(exc), settings.secrets)
-        return [], SourceReport("pubmed", "pubmed", "error", error=error)
-    status = "ok" if records else "empty"
-    return records, SourceReport("pubmed", "pubmed", status, items=len(records), kept=len(records))
+        if items:
+            error += f" (after {items} records, which were kept)"
+        return added, SourceReport("pubmed", "pubmed", "error", items=items, error=error)
+    status = "ok" if items else "empty"
+    return added, SourceReport("pubmed", "pubmed", status, items=items, kept=items)
 
 
 def mentions_drug(record: Record, lexicon: Lexicon) -> bool:

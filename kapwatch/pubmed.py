@@ -279,6 +279,18 @@ class Eutils:
         stats: ParseStats | None = None,
     ) -> Iterator[Record]:
         """Every record of a search, through the history server, a batch per request."""
+        for _done, batch in self.fetch_batches(search, 0, batch_size, progress, stats):
+            yield from batch
+
+    def fetch_batches(
+        self,
+        search: SearchResult,
+        start: int = 0,
+        batch_size: int = BATCH_SIZE,
+        progress: Callable[[int, int], None] | None = None,
+        stats: ParseStats | None = None,
+    ) -> Iterator[tuple[int, list[Record]]]:
+        """(position reached, records) per EFetch from `start` on: a caller can resume there."""
         if search.count and not (search.webenv and search.query_key):
             raise EutilsError("efetch.fcgi: the search carries no WebEnv/query_key to fetch from")
         if search.count > MAX_HITS:
@@ -286,20 +298,21 @@ class Eutils:
                 f"efetch.fcgi: {search.count} hits; the history server pages through at most "
                 f"{MAX_HITS}: narrow the query or the date window"
             )
-        for start in range(0, search.count, batch_size):
+        for offset in range(start, search.count, batch_size):
             params = {
                 "query_key": search.query_key,
                 "WebEnv": search.webenv,
-                "retstart": start,
+                "retstart": offset,
                 "retmax": batch_size,
                 "retmode": "xml",
                 "rettype": "abstract",
             }
-            yield from self._efetch(params, stats)
-            done = min(start + batch_size, search.count)
+            batch = self._efetch(params, stats)
+            done = min(offset + batch_size, search.count)
             log.info("PubMed: fetched %d of %d records", done, search.count)
             if progress is not None:
                 progress(done, search.count)
+            yield done, batch
 
     def fetch_ids(
         self, ids: list[str], batch_size: int = BATCH_SIZE, stats: ParseStats | None = None
@@ -445,23 +458,24 @@ def _esearch_lxml(body: bytes) -> SearchResult:
 # --- one window, end to end ---------------------------------------------------------------
 
 
-def search_window(
+def window_batches(
     settings: Settings,
     term: str,
     since: date,
     until: date,
     progress: Callable[[int, int], None] | None = None,
     client: Eutils | None = None,
-) -> tuple[list[Record], list[SearchResult]]:
-    """Records entered in PubMed between since and until (inclusive) that match the term.
+    searches: list[SearchResult] | None = None,
+) -> Iterator[list[Record]]:
+    """Records entered in PubMed between since and until (inclusive) that match the term, one
+    EFetch batch at a time: a caller stores each batch and never holds the whole window.
 
     A window with more hits than the history server can page through is split in halves by
-    date until each part fits, so a ten-year backfill needs no special handling. Hence a list
-    of searches: one per part actually fetched.
+    date until each part fits, so a ten-year backfill needs no special handling. Each search
+    actually fetched is appended to `searches`. If the history expires midway, the part is
+    searched again and fetching resumes where it stopped (no batch is read twice).
     """
     eutils = client or Eutils.from_settings(settings)
-    records: list[Record] = []
-    searches: list[SearchResult] = []
     pending = [(since, until)]
     try:
         while pending:
@@ -474,19 +488,38 @@ def search_window(
             log.info(
                 "PubMed: %d records entered %s to %s match the query", search.count, start, end
             )
-            try:
-                # Collected per window before keeping: a retry after HistoryGone must not
-                # add the batches that were read before the history expired a second time.
-                batch = list(eutils.fetch(search, progress=progress))
-            except HistoryGone:
-                log.info("PubMed history expired; searching again")
-                search = eutils.esearch(term, start, end)
-                batch = list(eutils.fetch(search, progress=progress))
-            records.extend(batch)
-            searches.append(search)
+            done = 0
+            while True:
+                try:
+                    resume_at = done
+                    for reached, batch in eutils.fetch_batches(
+                        search, resume_at, progress=progress
+                    ):
+                        done = reached
+                        yield batch
+                    break
+                except HistoryGone:
+                    log.info("PubMed history expired after %d records; searching again", done)
+                    search = eutils.esearch(term, start, end)
+            if searches is not None:
+                searches.append(search)
     finally:
         if client is None:
             eutils.close()
+
+
+def search_window(
+    settings: Settings,
+    term: str,
+    since: date,
+    until: date,
+    progress: Callable[[int, int], None] | None = None,
+    client: Eutils | None = None,
+) -> tuple[list[Record], list[SearchResult]]:
+    """The whole window at once (small windows and tests): records, and the searches made."""
+    searches: list[SearchResult] = []
+    batches = window_batches(settings, term, since, until, progress, client, searches)
+    records = [record for batch in batches for record in batch]
     return records, searches
 
 

@@ -32,9 +32,8 @@ def run_week(
     """Every stage of a weekly run, without Prefect; returns the digest JSON and delivery lines."""
     setup = pipeline.prepare(settings)
     window = store.open_window(*week)
-    records, report = pipeline.collect_pubmed(settings, setup.query, *week)
+    _added, report = pipeline.collect_pubmed(settings, store, window, setup.query)
     sources = [report]
-    store.add_records(window.id, records)
     for feed in setup.feeds:
         kept, feed_report = pipeline.collect_feed(settings, store, feed, setup.seeds.lexicon)
         sources.append(feed_report)

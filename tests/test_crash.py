@@ -34,10 +34,9 @@ week = (date(2026, 11, 9), date(2026, 11, 15))
 store = Store(settings.db_url)
 setup = pipeline.prepare(settings)
 window = store.open_window(*week)
-records, report = pipeline.collect_pubmed(settings, setup.query, *week)
-if stop == "after-fetch":
+_added, report = pipeline.collect_pubmed(settings, store, window, setup.query)
+if stop == "after-fetch":  # PubMed fetched and stored, the feeds not yet read
     os.kill(os.getpid(), signal.SIGKILL)
-store.add_records(window.id, records)
 studies = pipeline.assess_window(store, window, setup.seeds)
 pipeline.render_window(settings, store, window, studies, [report], setup)
 if stop == "after-store":

@@ -337,7 +337,7 @@ def test_expired_history_searches_again(httpserver: HTTPServer) -> None:
     assert search.webenv == "MCID_new" and len(records) == 3
 
 
-def test_history_lost_midway_refetches_without_duplicates(httpserver: HTTPServer) -> None:
+def test_history_lost_midway_resumes_without_duplicates(httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request("/eutils/esearch.fcgi").respond_with_data(
         esearch_body(450, "MCID_old")
     )
@@ -348,14 +348,16 @@ def test_history_lost_midway_refetches_without_duplicates(httpserver: HTTPServer
     httpserver.expect_ordered_request("/eutils/esearch.fcgi").respond_with_data(
         esearch_body(450, "MCID_new")
     )
-    for _ in range(3):
+    for _ in range(2):  # the second and third batches, resumed at retstart 200
         httpserver.expect_ordered_request("/eutils/efetch.fcgi").respond_with_data(EFETCH)
     eutils = client(httpserver)
     settings = Settings.from_env({"KAPWATCH_EUTILS_URL": httpserver.url_for("/eutils/")})
     records, (search,) = search_window(settings, "k", *DAY, client=eutils)
     assert search.webenv == "MCID_new"
-    assert len(records) == 9  # three batches of three, the first batch not kept twice
-    assert eutils.requests == 7
+    assert len(records) == 9  # three batches of three, the first batch not read twice
+    assert eutils.requests == 6  # fetching resumed after the first batch
+    resumed = [r for r, _ in httpserver.log if r.path.endswith("efetch.fcgi")][-2]
+    assert resumed.form["retstart"] == "200" and resumed.form["WebEnv"] == "MCID_new"
 
 
 def test_an_oversized_response_is_refused_not_held(httpserver: HTTPServer) -> None:
