@@ -52,6 +52,16 @@ class Concept:
             alternatives.append(r"\b(?:" + "|".join(acronyms) + r")\b")
         return re.compile("|".join(alternatives))
 
+    @cached_property
+    def anchors(self) -> tuple[str, ...]:
+        """A literal piece of each term that any match must contain (lower case): a cheap
+        substring test rules most concepts out before their regular expression runs."""
+        pieces = []
+        for term in self.terms:
+            words = re.split(r"[\s-]+", term.rstrip("*").lower())
+            pieces.append(max(words, key=len))
+        return tuple(dict.fromkeys(pieces))
+
     def found_in(self, text: str) -> str | None:
         """The first matching phrase in text, or None."""
         if self._unless is not None:
@@ -71,8 +81,11 @@ class Lexicon:
         """Concept name -> the phrase (or MeSH heading) that shows it, for every concept present."""
         found: dict[str, str] = {}
         headings = {m.lower() for m in mesh or []}
+        lowered = text.lower()
         for concept in self.concepts:
-            phrase = concept.found_in(text)
+            phrase = None
+            if any(anchor in lowered for anchor in concept.anchors):
+                phrase = concept.found_in(text)
             if phrase is None:
                 phrase = next((m for m in concept.mesh if m.lower() in headings), None)
             if phrase is not None:

@@ -656,6 +656,7 @@ class _Index:
         self.by_head: dict[str, list[Study | int]] = {}
         self.by_locus: dict[str, list[Study | int]] = {}
         self.rows: dict[int, Any] = {}  # id -> the columns the fuzzy step reads
+        self.candidates: dict[int, dedupe.Candidate] = {}
         pmids = {r.pmid for r in records if r.pmid}
         dois = {d for d in (dedupe.normalize_doi(r.doi) for r in records) if d}
         if pmids or dois:
@@ -721,10 +722,20 @@ class _Index:
                     items.append(study)
 
     def _candidate(self, item: Study | int) -> dedupe.Candidate:
-        if isinstance(item, int):
-            row = self.rows[item]
-            return dedupe.Candidate(row.id, row.title_key, row.year, row.author_key, row.locus)
-        return dedupe.Candidate(-id(item), item.title_key, item.year, item.author_key, item.locus)
+        key = item if isinstance(item, int) else -id(item)
+        candidate = self.candidates.get(key)
+        if candidate is None:  # built once per batch: a popular block is met many times
+            if isinstance(item, int):
+                row = self.rows[item]
+                candidate = dedupe.Candidate(
+                    row.id, row.title_key, row.year, row.author_key, row.locus
+                )
+            else:
+                candidate = dedupe.Candidate(
+                    key, item.title_key, item.year, item.author_key, item.locus
+                )
+            self.candidates[key] = candidate
+        return candidate
 
     def _study(self, item: Study | int) -> Study:
         return self.s.get_one(Study, item) if isinstance(item, int) else item
