@@ -10,6 +10,7 @@ from pathlib import Path
 from kapwatch.tomlfile import read_toml
 
 ROLES = ("drug", "therapy", "condition", "outcome", "exclude")
+_WORD = re.compile(r"[a-z0-9]+")
 GROUPS = ("mechanism", "course", "window", "contrast", "effect")
 
 
@@ -53,14 +54,35 @@ class Concept:
         return re.compile("|".join(alternatives))
 
     @cached_property
-    def anchors(self) -> tuple[str, ...]:
-        """A literal piece of each term that any match must contain (lower case): a cheap
-        substring test rules most concepts out before their regular expression runs."""
-        pieces = []
+    def anchors(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """A literal piece of each term that any match must contain (lower case), as a whole
+        word where the term guarantees one, else as a substring: cheap tests that rule most
+        concepts out before their regular expression runs."""
+        words, substrings = set(), []
         for term in self.terms:
-            words = re.split(r"[\s-]+", term.rstrip("*").lower())
-            pieces.append(max(words, key=len))
-        return tuple(dict.fromkeys(pieces))
+            lowered = term.lower()
+            pieces = re.split(r"(\s+|-)", lowered.rstrip("*"))
+            # A piece is a whole word when spaces (not an optional hyphen) surround it and a
+            # trailing * does not let it run on.
+            whole = [
+                piece
+                for i, piece in enumerate(pieces)
+                if i % 2 == 0
+                and piece.isalnum()
+                and (i == 0 or pieces[i - 1].strip() == "")
+                and (i == len(pieces) - 1 or pieces[i + 1].strip() == "")
+                and not (i == len(pieces) - 1 and lowered.endswith("*"))
+            ]
+            if whole:
+                words.add(max(whole, key=len))
+            else:
+                longest = max((p for i, p in enumerate(pieces) if i % 2 == 0), key=len)
+                substrings.append(longest)
+        return frozenset(words), tuple(dict.fromkeys(substrings))
+
+    def might_be_in(self, lowered: str, words: set[str]) -> bool:
+        whole, substrings = self.anchors
+        return not whole.isdisjoint(words) or any(a in lowered for a in substrings)
 
     def found_in(self, text: str) -> str | None:
         """The first matching phrase in text, or None."""
@@ -82,9 +104,10 @@ class Lexicon:
         found: dict[str, str] = {}
         headings = {m.lower() for m in mesh or []}
         lowered = text.lower()
+        words = set(_WORD.findall(lowered))
         for concept in self.concepts:
             phrase = None
-            if any(anchor in lowered for anchor in concept.anchors):
+            if concept.might_be_in(lowered, words):
                 phrase = concept.found_in(text)
             if phrase is None:
                 phrase = next((m for m in concept.mesh if m.lower() in headings), None)

@@ -113,3 +113,19 @@ def test_depression_in_another_sense_is_not_the_condition(seeds: Seeds) -> None:
     )
     result = assess(animal, seeds.claims, seeds.lexicon)
     assert not result.relevant and "condition" not in result.reason
+
+
+def test_the_lexicon_prefilter_never_hides_a_concept(seeds: Seeds) -> None:
+    """find() skips a concept's regular expression when none of its literal pieces is in the
+    text; on every sentence of the evaluation set that must give what the expressions give."""
+    from .eval.evaluate import load_studies
+
+    texts = [t for s in load_studies() for t in (s.text.title, s.text.body, *s.text.keywords)]
+    assert len(texts) > 150
+    for text in texts:
+        expected = {}
+        for concept in seeds.lexicon.concepts:
+            phrase = concept.found_in(text)
+            if phrase is not None:
+                expected[concept.name] = phrase
+        assert seeds.lexicon.find(text) == expected, text[:80]
