@@ -101,19 +101,34 @@ class Lexicon:
 
     def find(self, text: str, mesh: list[str] | None = None) -> dict[str, str]:
         """Concept name -> the phrase (or MeSH heading) that shows it, for every concept present."""
-        found: dict[str, str] = {}
-        headings = {m.lower() for m in mesh or []}
         lowered = text.lower()
         words = set(_WORD.findall(lowered))
-        for concept in self.concepts:
-            phrase = None
-            if concept.might_be_in(lowered, words):
-                phrase = concept.found_in(text)
-            if phrase is None:
+        # Only the concepts one of whose literal pieces is in the text run their expression.
+        candidates = {i for word in words & self._by_word.keys() for i in self._by_word[word]}
+        for piece, i in self._by_substring:
+            if piece in lowered:
+                candidates.add(i)
+        headings = {m.lower() for m in mesh} if mesh else set()
+        found: dict[str, str] = {}
+        for i, concept in enumerate(self.concepts):
+            phrase = concept.found_in(text) if i in candidates else None
+            if phrase is None and headings:
                 phrase = next((m for m in concept.mesh if m.lower() in headings), None)
             if phrase is not None:
                 found[concept.name] = phrase
         return found
+
+    @cached_property
+    def _by_word(self) -> dict[str, tuple[int, ...]]:
+        index: dict[str, list[int]] = {}
+        for i, concept in enumerate(self.concepts):
+            for word in concept.anchors[0]:
+                index.setdefault(word, []).append(i)
+        return {word: tuple(ids) for word, ids in index.items()}
+
+    @cached_property
+    def _by_substring(self) -> tuple[tuple[str, int], ...]:
+        return tuple((p, i) for i, c in enumerate(self.concepts) for p in c.anchors[1])
 
     def group_of(self, name: str) -> str:
         return self._by_name[name].group
