@@ -79,7 +79,7 @@ def store_records(store: Store, window: Window, records: list[Record]) -> dict[s
 def check_citations(
     settings: Settings, store: Store, setup: pipeline.Setup, window: Window
 ) -> tuple[list[Any], SourceReport]:
-    return pipeline.check_citations(settings, store, setup.seeds, window)
+    return pipeline.check_citations(settings, store, setup.seeds, window, setup.query)
 
 
 @task(name="assess studies", cache_policy=NO_CACHE)

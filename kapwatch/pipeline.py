@@ -131,13 +131,14 @@ def collect_feed(
 
 
 def check_citations(
-    settings: Settings, store: Store, seeds: Seeds, window: Window
+    settings: Settings, store: Store, seeds: Seeds, window: Window, query: str
 ) -> tuple[list[citations.CitationCheck], SourceReport]:
     """The seed references' verdicts, and the retraction watch, in one pass.
 
-    References are looked up once (cached by fingerprint); after that a run only re-reads the
-    matched records and the relevant studies already sent, one EFetch per 200, and a new
-    retraction, erratum or expression of concern becomes news in this window's digest.
+    References are looked up once (cached by fingerprint); after that a run re-reads only the
+    matched references (one EFetch) and asks PubMed which articles on the topic were retracted,
+    corrected or given an expression of concern in the window (one ESearch by modification
+    date): a new flag on a study already stored is news in this window's digest.
     """
     cached = {
         fp: citations.CitationCheck(**result, fingerprint=fp)
@@ -147,9 +148,9 @@ def check_citations(
     try:
         with pubmed.Eutils.from_settings(settings) as eutils:
             checks = citations.check_references(eutils, seeds, cached)
-            known = {c.pmid for c in checks if c.pmid and c.fingerprint in cached}
-            watched = sorted(known | set(store.watched_pmids()))
-            records = list(eutils.fetch_ids(watched)) if watched else []
+            known = sorted({c.pmid for c in checks if c.pmid and c.fingerprint in cached})
+            records = list(eutils.fetch_ids(known)) if known else []
+            notices = pubmed.editorial_news(eutils, query, window.since, window.until)
     except pubmed.EutilsError as exc:
         error = redact(str(exc), settings.secrets)
         log.warning("%s failed: %s", name, error)
@@ -157,17 +158,19 @@ def check_citations(
         kept = [c for fp, c in cached.items() if fp in current]
         return kept, SourceReport(name, "check", "error", error=error)
     changed = citations.apply_records(checks, records)
-    news = store.refresh_flags(window.id, records)
+    news = store.refresh_flags(window.id, notices)
     store.save_citation_checks({c.fingerprint: c.as_json() for c in checks})
     log.info(
-        "%s: %d references, %d re-read records, %d newly flagged, %d studies with news",
+        "%s: %d references (%d re-read, %d newly flagged); %d editorial notices, %d on "
+        "studies already sent",
         name,
         len(checks),
         len(records),
         len(changed),
+        len(notices),
         news,
     )
-    report = SourceReport(name, "check", "ok", items=len(checks) + len(records), kept=len(checks))
+    report = SourceReport(name, "check", "ok", items=len(checks) + len(notices), kept=len(checks))
     return checks, report
 
 

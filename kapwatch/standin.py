@@ -94,6 +94,7 @@ class Article:
     entrez: date | None
     xml: bytes
     listed: bool = True  # False: found by term, citation or id only, never by a date window
+    modified: date | None = None  # when PubMed last changed the record (ESearch datetype=mdat)
 
 
 @dataclass
@@ -131,12 +132,16 @@ class StandIn:
                 )
             self.articles.append(Article(pmid, entrez, etree.tostring(element), listed))
 
-    def replace(self, pmid: str, xml: bytes) -> None:
+    def replace(self, pmid: str, xml: bytes, modified: date | None = None) -> None:
         """A record as PubMed now serves it (e.g. marked retracted since last week)."""
         for article in self.articles:
             if article.pmid == pmid:
-                article.xml = xml
+                article.xml, article.modified = xml, modified
         self._records.pop(pmid, None)
+
+    def add_notice(self, pmid: str, xml: bytes, modified: date) -> None:
+        """An editorial notice (erratum, retraction) entered in PubMed on `modified`."""
+        self.articles.append(Article(pmid, modified, xml, listed=False, modified=modified))
 
     def record(self, article: Article) -> Record:
         if article.pmid not in self._records:
@@ -233,6 +238,17 @@ class StandIn:
         maxdate = _parse_date(params.get("maxdate"))
         if mindate is None and maxdate is None:
             hits = self.term_search(params.get("term", ""))
+        elif params.get("datetype") == "mdat":
+            # Changed records of the publication types the term names ("..."[pt]).
+            types = {t.lower() for t in re.findall(r'"([^"]+)"\[pt\]', params.get("term", ""))}
+            hits = [
+                a.pmid
+                for a in self.articles
+                if a.modified is not None
+                and (mindate is None or a.modified >= mindate)
+                and (maxdate is None or a.modified <= maxdate)
+                and types & {t.lower() for t in self.record(a).pub_types}
+            ]
         else:
             hits = [
                 a.pmid

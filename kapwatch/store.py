@@ -421,32 +421,18 @@ class Store:
                 if not any(x.source == record.source for x in study.sightings):
                     study.sightings.append(Sighting(source=record.source, window_id=window_id))
 
-    def watched_pmids(self) -> list[str]:
-        """PMIDs of the relevant studies already announced: re-checked for retractions."""
-        with self.session() as s:
-            query = (
-                select(Study.pmid)
-                .join(DigestItem, DigestItem.study_id == Study.id)
-                .where(Study.pmid.is_not(None), Study.relevant.is_(True))
-                .order_by(Study.pmid)
-            )
-            return [p for p in s.scalars(query) if p]
-
-    def refresh_flags(self, window_id: int, records: Iterable[Record]) -> int:
-        """New editorial flags (retracted, erratum, concern) on stored studies become news in
-        this window; nothing else about them changes, and it is not a new sighting."""
+    def refresh_flags(self, window_id: int, flags: dict[str, set[str]]) -> int:
+        """New editorial flags (PMID -> retracted, erratum, expression_of_concern) on stored
+        studies: each becomes news in this window; a study not stored is none of ours."""
         news = 0
         with self.session() as s:
-            for record in records:
-                if not record.pmid:
+            studies = s.scalars(select(Study).where(Study.pmid.in_(list(flags)))).all()
+            for study in studies:
+                added = flags[study.pmid or ""] - set(study.flags)
+                if not added:
                     continue
-                study = s.scalars(select(Study).where(Study.pmid == record.pmid)).first()
-                if study is None:
-                    continue
-                added = set(record.flags) - set(study.flags)
-                if added:
-                    study.flags = sorted(set(study.flags) | added)
-                    study.updated = _now()
+                study.flags = sorted(set(study.flags) | added)
+                study.updated = _now()
                 for flag in sorted(added & set(NEWS_FLAGS)):
                     news += self._news(s, study, window_id, flag)
         return news

@@ -38,7 +38,9 @@ def run_week(
         kept, feed_report = pipeline.collect_feed(settings, store, feed, setup.seeds.lexicon)
         sources.append(feed_report)
         store.add_records(window.id, kept)
-    checks, check_report = pipeline.check_citations(settings, store, setup.seeds, window)
+    checks, check_report = pipeline.check_citations(
+        settings, store, setup.seeds, window, setup.query
+    )
     sources.append(check_report)
     studies = pipeline.assess_window(store, window, setup.seeds)
     files = pipeline.render_window(settings, store, window, studies, sources, setup, checks)

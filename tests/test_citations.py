@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 
 from kapwatch import citations
@@ -154,6 +155,34 @@ def test_a_reference_retracted_later_is_flagged(seeds: Seeds) -> None:
     )
 
 
+ERRATUM = b"""<PubmedArticle><MedlineCitation Status="PubMed-not-MEDLINE" Owner="NLM">
+<PMID Version="1">90000099</PMID><Article PubModel="Electronic"><Journal><JournalIssue>
+<PubDate><Year>2026</Year></PubDate></JournalIssue><Title>Journal of Test Psychiatry</Title>
+</Journal><ArticleTitle>Erratum: Ketamine-assisted psychotherapy for treatment-resistant
+depression.</ArticleTitle><PublicationTypeList>
+<PublicationType>Published Erratum</PublicationType></PublicationTypeList></Article>
+<CommentsCorrectionsList>
+<CommentsCorrections RefType="ErratumFor"><RefSource>J Test Psychiatry. 2026;12:101.
+</RefSource><PMID Version="1">90000001</PMID></CommentsCorrections></CommentsCorrectionsList>
+</MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType="pubmed">90000099</ArticleId>
+</ArticleIdList></PubmedData></PubmedArticle>"""
+
+
+def test_an_erratum_notice_flags_the_study_it_corrects(settings: Settings, standin: object) -> None:
+    store = Store(settings.db_url)
+    run_week(settings, store, WEEK1, send=False)
+    data = standin.data  # type: ignore[attr-defined]
+    data.add_notice("90000099", ERRATUM, date(2026, 11, 18))
+    before = len(data.requests)
+    second, _ = run_week(settings, store, WEEK2, send=False)
+    (corrected,) = [s for s in second["studies"] if not s["new"]]
+    assert corrected["pmid"] == "90000001" and corrected["news"] == ["erratum"]
+    # The watch is one ESearch by modification date (and an EFetch of what it finds), however
+    # many studies were sent before.
+    searches = [p for p in data.requests[before:] if p.endswith("esearch.fcgi")]
+    assert len(searches) == 2  # the week's search and the watch
+
+
 def retracted(xml: bytes) -> bytes:
     """The same PubMed record as it reads once the journal has retracted the article."""
     return xml.replace(
@@ -179,7 +208,7 @@ def test_a_study_sent_last_week_and_retracted_since_is_flagged(
 
     data = standin.data  # type: ignore[attr-defined]
     original = next(a.xml for a in data.articles if a.pmid == "90000001")
-    data.replace("90000001", retracted(original))
+    data.replace("90000001", retracted(original), modified=date(2026, 11, 17))
     second, _ = run_week(settings, store, WEEK2, send=False)
     earlier = [s for s in second["studies"] if not s["new"]]
     assert [s["pmid"] for s in earlier] == ["90000001"]

@@ -420,6 +420,17 @@ def test_rate_limiter_is_thread_safe() -> None:
     assert len(starts) == 12 and min(gaps) >= 0.045  # 1/20 s apart, whichever thread
 
 
+def test_no_four_requests_start_within_one_second_at_three_per_second() -> None:
+    """NCBI counts arrivals in any one-second window; exact 1/3 s spacing let jitter put a
+    fourth request inside it (429s measured in bench/). The limiter keeps a margin."""
+    limiter = RateLimiter()
+    starts = []
+    for _ in range(7):
+        limiter.wait(3.0)
+        starts.append(time.monotonic())
+    assert min(b - a for a, b in zip(starts, starts[3:], strict=False)) > 1.02
+
+
 # --- Biopython reads ESearch, offline -----------------------------------------------------
 
 
