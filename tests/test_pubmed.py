@@ -339,16 +339,16 @@ def test_expired_history_searches_again(httpserver: HTTPServer) -> None:
 
 def test_history_lost_midway_resumes_without_duplicates(httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request("/eutils/esearch.fcgi").respond_with_data(
-        esearch_body(450, "MCID_old")
+        esearch_body(1200, "MCID_old")
     )
     httpserver.expect_ordered_request("/eutils/efetch.fcgi").respond_with_data(EFETCH)
     httpserver.expect_ordered_request("/eutils/efetch.fcgi").respond_with_data(
         efetch_error("Unable to obtain query #1")
     )
     httpserver.expect_ordered_request("/eutils/esearch.fcgi").respond_with_data(
-        esearch_body(450, "MCID_new")
+        esearch_body(1200, "MCID_new")
     )
-    for _ in range(2):  # the second and third batches, resumed at retstart 200
+    for _ in range(2):  # the second and third batches, resumed at retstart 500
         httpserver.expect_ordered_request("/eutils/efetch.fcgi").respond_with_data(EFETCH)
     eutils = client(httpserver)
     settings = Settings.from_env({"KAPWATCH_EUTILS_URL": httpserver.url_for("/eutils/")})
@@ -357,7 +357,7 @@ def test_history_lost_midway_resumes_without_duplicates(httpserver: HTTPServer) 
     assert len(records) == 9  # three batches of three, the first batch not read twice
     assert eutils.requests == 6  # fetching resumed after the first batch
     resumed = [r for r, _ in httpserver.log if r.path.endswith("efetch.fcgi")][-2]
-    assert resumed.form["retstart"] == "200" and resumed.form["WebEnv"] == "MCID_new"
+    assert resumed.form["retstart"] == "500" and resumed.form["WebEnv"] == "MCID_new"
 
 
 def test_an_oversized_response_is_refused_not_held(httpserver: HTTPServer) -> None:
