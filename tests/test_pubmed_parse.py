@@ -100,3 +100,35 @@ def test_entities_are_not_expanded() -> None:
 <ArticleTitle>Title &boom;</ArticleTitle></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>"""
     (record,) = parse_pubmed(xml)
     assert "BOOM" not in record.title
+
+
+def test_a_20k_record_response_is_parsed_without_holding_it(tmp_path: Path) -> None:
+    """The parser streams: its peak memory on a 20,000-record EFetch body (~30 MB) stays a
+    fraction of the body, where building the tree would take several times it."""
+    import subprocess
+    import sys
+    from datetime import date
+
+    from kapwatch.standin import EFETCH_HEAD, StandIn
+
+    data = StandIn()
+    data.add_synthetic(20_000, date(2026, 1, 1), 30)
+    body = tmp_path / "efetch.xml"
+    with body.open("wb") as out:
+        out.write(EFETCH_HEAD)
+        for article in data.articles:
+            out.write(article.xml + b"\n")
+        out.write(b"</PubmedArticleSet>\n")
+    size_mb = body.stat().st_size / 2**20
+    probe = (
+        "import resource, sys; from kapwatch.pubmed import parse_pubmed; "
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+        "n = sum(1 for _ in parse_pubmed(open(sys.argv[1], 'rb'))) if sys.argv[1] else 0; "
+        "print(n, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(body)], capture_output=True, text=True, check=True
+    )
+    count, grown_mb = done.stdout.split()
+    assert int(count) == 20_000 and size_mb > 25
+    assert float(grown_mb) < size_mb / 3, (grown_mb, size_mb)
