@@ -43,11 +43,33 @@ pytest: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m tests.eval.evaluate
 
-# Benchmarks (not timed tests): deduplication quality on the SRA sets in ../shared/data, and
-# processing throughput on synthetic PubMed records.
-bench: $(STAMP)
-	$(BIN)/python bench/dedupe_sra.py
-	$(BIN)/python bench/throughput.py 10000
+# Benchmarks (issue 5; bench/README.md): request counts and wall time against a rate-limited
+# E-utilities stand-in, processing throughput, the 1M-study store, dedupe quality, and the peers
+# side by side. One table on stdout, JSON in bench/results/. The peers (metapub, pymed) go into
+# their own virtualenv under bench/.cache, never into .venv; generated data and the 1M-study
+# store are cached there too. About 7 minutes on 2 cores (3 more when the store is rebuilt).
+PEERS := bench/.cache/venv-peers
+PEERS_STAMP := $(PEERS)/.installed
+.PHONY: bench-quick bench-profile
+
+bench: $(STAMP) $(PEERS_STAMP)
+	$(BIN)/python -m bench.run
+
+# 1k/10k only, short peer budgets: a few minutes, for trying changes.
+bench-quick: $(STAMP) $(PEERS_STAMP)
+	$(BIN)/python -m bench.run --quick
+
+# cProfile of the 100k-record processing run (~2x the plain run's time):
+# bench/results/profile-100k.txt (+ .prof for snakeviz/pstats).
+bench-profile: $(STAMP)
+	$(BIN)/python -m bench.processing --dataset proc-100k --cpu 0 --profile bench/results/profile-100k.txt \
+		--out bench/results/processing-100k-profiled.json
+
+$(PEERS_STAMP): requirements.lock bench/requirements-peers.txt | $(STAMP)
+	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(BIN)/uv pip sync --quiet --python $(PEERS)/bin/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(PEERS)/bin/python -r bench/requirements-peers.txt
+	touch $@
 
 # Re-resolve the pins (needs the registry); commit requirements.lock afterwards.
 lock: $(STAMP)

@@ -675,7 +675,12 @@ class _Index:
             Study.pmid,
             Study.doi,
         )
-        for row in s.execute(select(*columns).where(or_(*block))).all():
+        where = or_(*block)
+        if all(r.pmid for r in records):
+            # A record with a PMID only ever merges by title with a study that has none (two
+            # PMIDs are two works): for a PubMed batch the fuzzy blocks hold feed-only studies.
+            where = where & Study.pmid.is_(None)
+        for row in s.execute(select(*columns).where(where)).all():
             self.rows[row.id] = row
             self.by_title.setdefault(row.title_key, []).append(row.id)
             if row.author_key:
@@ -723,6 +728,9 @@ class _Index:
             self.candidates[key] = candidate
         return candidate
 
+    def _pmid(self, item: Study | int) -> str | None:
+        return self.rows[item].pmid if isinstance(item, int) else item.pmid
+
     def _study(self, item: Study | int) -> Study:
         return self.s.get_one(Study, item) if isinstance(item, int) else item
 
@@ -748,6 +756,8 @@ class _Index:
         ]
         items: dict[int, Study | int] = {}
         for item in blocked:
+            if record.pmid and self._pmid(item) not in (None, record.pmid):
+                continue  # two PMIDs are two works, however alike the titles
             candidate = self._candidate(item)
             if candidate.title_key != key and not (
                 record.year and candidate.year and abs(candidate.year - record.year) <= 1

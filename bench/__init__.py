@@ -1,0 +1,1 @@
+"""kapwatch's benchmark suite (`make bench`); see bench/README.md."""
