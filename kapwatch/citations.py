@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -53,6 +54,11 @@ class CitationCheck:
         data = asdict(self)
         data.pop("fingerprint")
         return data
+
+
+def from_store(rows: dict[str, dict[str, Any]]) -> dict[str, CitationCheck]:
+    """The verdicts Store.citation_checks() kept, by fingerprint."""
+    return {fp: CitationCheck(**result, fingerprint=fp) for fp, result in rows.items()}
 
 
 def fingerprint(reference: Reference, claims: list[Claim]) -> str:

@@ -222,8 +222,7 @@ def check_citations(settings: Settings, seeds: Seeds, refresh: bool) -> list[Any
     except StoreError as exc:
         fail(str(exc))
         raise
-    cached = {} if refresh else store.citation_checks()
-    known = {fp: citations.CitationCheck(**r, fingerprint=fp) for fp, r in cached.items()}
+    known = {} if refresh else citations.from_store(store.citation_checks())
     try:
         with (
             console.status("Looking up the references in PubMed…") as status,

@@ -84,7 +84,6 @@ _CHALLENGE = re.compile(
     r"no better than|comparable to placebo|similar to placebo|no added benefit|unable to)\b",
     re.IGNORECASE,
 )
-_MIXED = re.compile(r"\b(?:however|but|although|whereas|while)\b", re.IGNORECASE)
 _POSITIVE = re.compile(
     r"\b(?:improv|reduc|effective|efficac|benefit|sustain|maintain|superior|support|faster|"
     r"alleviat|relie[fv]|enhanc|promot|restor|significant(?:ly)? (?:greater|lower|higher))",
@@ -146,15 +145,6 @@ class StudyText:
     @property
     def full(self) -> str:
         return " ".join([self.title, self.body, " ".join(self.keywords)])
-
-    @property
-    def findings(self) -> str:
-        """The title and what the study did and found, without its background: a mechanism
-        named only as background ("ketamine, an NMDA antagonist, ...") is not a finding."""
-        if self.sections:
-            kept = [b for label, b in self.sections if label.lower() not in _BACKGROUND_LABELS]
-            return " ".join([self.title, *kept])
-        return " ".join([self.title, *split_sentences(self.body)[1:]])
 
 
 def classify_design(text: StudyText) -> str:
@@ -337,7 +327,6 @@ class Profile:
     outcomes: dict[str, frozenset[str]]  # group -> families
     without_therapy: bool = False  # a claim about what happens without the therapy
     asserts_fading: bool = False  # a claim that the effect fades
-    fades: bool = False  # a study that reports the effect fading (relapse, waning)
     preclinical: bool = False  # an animal or cell study
     about_mechanism: bool = False  # its title names a mechanism (connectivity, synapses, ...)
     concludes_fading: bool = False  # its conclusions say the effect faded
@@ -376,7 +365,6 @@ def profile(text: str, found: dict[str, str], lexicon: Lexicon, claim: bool = Fa
         outcomes={g: frozenset(v) for g, v in outcomes.items()},
         without_therapy=without,
         asserts_fading=claim and bool(_FADES.search(text)),
-        fades=not claim and bool(_FADES.search(text)),
     )
 
 

@@ -140,10 +140,7 @@ def check_citations(
     corrected or given an expression of concern in the window (one ESearch by modification
     date): a new flag on a study already stored is news in this window's digest.
     """
-    cached = {
-        fp: citations.CitationCheck(**result, fingerprint=fp)
-        for fp, result in store.citation_checks().items()
-    }
+    cached = citations.from_store(store.citation_checks())
     name = "PubMed citation check"
     try:
         with pubmed.Eutils.from_settings(settings) as eutils:
