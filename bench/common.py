@@ -137,3 +137,14 @@ def loopback_only() -> None:
     socket.socket.connect = connect  # type: ignore[method-assign, assignment]
     socket.socket.connect_ex = connect_ex  # type: ignore[method-assign, assignment]
     socket._bench_guarded = True  # type: ignore[attr-defined]
+
+
+def emit(result: dict[str, Any], out: Path | None) -> None:
+    """A child process's result as one JSON line: to `out` when given, else to stdout."""
+    import json
+
+    output = json.dumps(result)
+    if out is not None:
+        out.write_text(output + "\n", encoding="utf-8")
+    else:
+        print(output)

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import ROOT, loopback_only, peak_mb, pin
+from bench.common import ROOT, emit, loopback_only, peak_mb, pin
 from kapwatch import pubmed
 from kapwatch.pubmed import BATCH_SIZE, Eutils, parse_esearch, parse_pubmed
 from kapwatch.seeds import load_seeds
@@ -182,11 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             (date.fromisoformat(a), date.fromisoformat(b)) for a, b in json.loads(args.windows)
         ]
         result = with_reference(args.eutils, windows)
-    output = json.dumps(result)
-    if args.out is not None:
-        args.out.write_text(output + "\n", encoding="utf-8")
-    else:
-        print(output)
+    emit(result, args.out)
     return 0
 
 

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import loopback_only
+from bench.common import emit, loopback_only
 
 
 def version(name: str) -> str:
@@ -157,11 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         result = with_metapub(args.eutils, query, windows, args.budget)
     else:
         result = with_pymed(args.eutils, query, windows)
-    output = json.dumps(result)
-    if args.out is not None:
-        args.out.write_text(output + "\n", encoding="utf-8")
-    else:
-        print(output)
+    emit(result, args.out)
     return 0
 
 
