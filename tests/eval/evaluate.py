@@ -1,8 +1,9 @@
 """`make eval`: the evidence engine against the hand-labelled studies in tests/eval/.
 
 Prints precision, recall and F1 for relevance and for (study, claim) links, stance and design
-accuracy, overall and on the held-out third (a study's PMID decides its split, so the split
-never moves), and writes them to tests/eval/results.json.
+accuracy, overall and on a third reported apart ("holdout": a study's PMID decides it, so it
+never moves; its errors were read while tuning too, so it shows stability, not a blind score),
+and writes them to tests/eval/results.json.
 
     .venv/bin/python -m tests.eval.evaluate [--show-errors]
 """
