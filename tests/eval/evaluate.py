@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kapwatch.evidence import Assessment, StudyText, assess
+from kapwatch.evidence import Assessment, Engine, StudyText
 from kapwatch.seeds import Seeds, load_seeds
 
 HERE = Path(__file__).resolve().parent
@@ -150,8 +150,9 @@ def evaluate(
 ) -> tuple[dict[str, Any], list[tuple[Labelled, Assessment]]]:
     overall, dev, holdout = Scores(), Scores(), Scores()
     results = []
+    engine = Engine(seeds.claims, seeds.lexicon)
     for study in studies:
-        result = assess(study.text, seeds.claims, seeds.lexicon)
+        result = engine.assess(study.text)
         results.append((study, result))
         overall.add(study, result)
         (holdout if study.holdout else dev).add(study, result)
