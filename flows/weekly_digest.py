@@ -24,11 +24,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from kapwatch import pipeline
-from kapwatch.digest import SourceReport
+from kapwatch.digest import DigestFiles, SourceReport
 from kapwatch.feeds import Feed
 from kapwatch.records import Record
 from kapwatch.settings import Settings, redact
-from kapwatch.store import Store, Window
+from kapwatch.store import Store, Window, WindowStudies
 
 # Only network tasks retry; inputs hold a live store, so nothing is cached.
 RETRIES = 2
@@ -83,7 +83,7 @@ def check_citations(
 
 
 @task(name="assess studies", cache_policy=NO_CACHE)
-def assess_studies(store: Store, window: Window, setup: pipeline.Setup) -> list[Any]:
+def assess_studies(store: Store, window: Window, setup: pipeline.Setup) -> WindowStudies:
     return pipeline.assess_window(store, window, setup.seeds)
 
 
@@ -92,13 +92,12 @@ def render_digest(
     settings: Settings,
     store: Store,
     window: Window,
-    studies: list[Any],
+    studies: WindowStudies,
     sources: list[SourceReport],
     setup: pipeline.Setup,
     checks: list[Any],
-) -> list[str]:
-    files = pipeline.render_window(settings, store, window, studies, sources, setup, checks)
-    return [str(p) for p in files.paths]
+) -> DigestFiles:
+    return pipeline.render_window(settings, store, window, studies, sources, setup, checks)
 
 
 @task(name="deliver digest", cache_policy=NO_CACHE)
@@ -107,17 +106,13 @@ def deliver_digest(settings: Settings, store: Store, window: Window, send: bool)
 
 
 @task(name="publish artifacts", cache_policy=NO_CACHE)
-def publish_artifacts(json_path: str) -> None:
-    """The digest's summary and its new studies, readable in the Prefect UI."""
-    import json
-    from pathlib import Path
-
-    digest = json.loads(Path(json_path).read_text(encoding="utf-8"))
+def publish_artifacts(files: DigestFiles) -> None:
+    """The digest's summary and the studies it lists, readable in the Prefect UI."""
     create_markdown_artifact(
-        key="kapwatch-digest", markdown=pipeline.summary_markdown(digest), description="Digest"
+        key="kapwatch-digest", markdown=pipeline.summary_markdown(files.head), description="Digest"
     )
     create_table_artifact(
-        key="kapwatch-studies", table=pipeline.studies_table(digest), description="New studies"
+        key="kapwatch-studies", table=pipeline.studies_table(files.listed), description="Studies"
     )
 
 
@@ -174,8 +169,8 @@ def weekly_digest(
         checks, report = check_citations(settings, store, setup, window)
         sources.append(report)
         studies = assess_studies(store, window, setup)
-        paths = render_digest(settings, store, window, studies, sources, setup, checks)
-        publish_artifacts(next(p for p in paths if p.endswith(".json")))
+        files = render_digest(settings, store, window, studies, sources, setup, checks)
+        publish_artifacts(files)
         delivery = deliver_digest(settings, store, window, send)
         for line in delivery:
             logger.info("Delivery: %s", line)
@@ -186,9 +181,9 @@ def weekly_digest(
             "sources": [vars(s) for s in sources],
             "stored_new": counts["new"],
             "stored_merged": counts["merged"],
-            "new_studies": len(studies),
-            "relevant": sum(1 for s in studies if s.relevant),
-            "claim_updates": sum(len(s.links) for s in studies),
-            "digest": paths,
+            "new_studies": files.head["summary"]["new_studies"],
+            "relevant": files.head["summary"]["relevant"],
+            "claim_updates": files.head["summary"]["claim_updates"],
+            "digest": [str(p) for p in files.paths],
             "delivery": delivery,
         }

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -36,6 +40,8 @@ class DigestFiles:
     text: Path
     json: Path
     extras: list[Path] = field(default_factory=list)  # RIS, BibTeX, the Atom feed
+    head: dict[str, Any] = field(default_factory=dict)  # the JSON up to "studies" (read_head)
+    listed: list[dict[str, Any]] = field(default_factory=list)  # the studies the email lists
 
     @property
     def paths(self) -> list[Path]:
@@ -83,9 +89,12 @@ def _web_url(url: str | None) -> str | None:
     return None
 
 
+SHOWN = 25  # studies the email lists per claim and per section; the JSON, RIS and BibTeX list all
+
+
 def build_context(
     window: Window,
-    studies: list[Study],
+    studies: Iterable[Study],
     sources: list[SourceReport],
     seeds: Seeds,
     query: str,
@@ -94,12 +103,15 @@ def build_context(
     citations: list[dict[str, Any]] | None = None,
     citations_changed: bool = False,
     ledger: dict[str, dict[str, dict[str, int]]] | None = None,
+    shown: int = SHOWN,
 ) -> dict[str, Any]:
-    """Everything the templates and the JSON need, in the JSON contract's shape."""
-    items = [study_json(s) for s in studies]
-    # Relevant first, strongest first; then the screened-out ones.
-    items.sort(key=lambda s: (not s["relevant"], -(s["score"] or 0), s["title"].lower()))
-    earlier = [study_json(study, kinds) for study, kinds in news or []]
+    """Everything the templates and the JSON need, in the JSON contract's shape.
+
+    `studies` come in digest order (relevant first, strongest first: `Store.window_studies`)
+    and are read twice: once here, keeping only what the email lists (`shown` per claim and
+    per section, the strongest), and once more by `write_json` and the exports, which list
+    every study. So a backfill's window costs the memory of one email, not of its studies.
+    """
     claims: list[dict[str, Any]] = [
         {
             "id": c.id,
@@ -113,29 +125,52 @@ def build_context(
         }
         for c in seeds.claims
     ]
+    # Per claim and stance, the first `shown` links: the strongest of each stance, so the
+    # first `shown` of the claim, challenges first, are among them.
+    linked: dict[str, dict[str, list[dict[str, Any]]]] = {
+        c["id"]: {stance: [] for stance in STANCE_ORDER} for c in claims
+    }
+    link_counts: Counter[str] = Counter()
+    other: list[dict[str, Any]] = []
+    screened: list[dict[str, Any]] = []
+    new = relevant = unlinked = 0
+    for study in studies:
+        item = study_json(study)
+        new += 1
+        relevant += item["relevant"]
+        found = False
+        for link in item["claims"]:
+            if link["claim_id"] in linked:
+                found = True
+                link_counts[link["claim_id"]] += 1
+                bucket = linked[link["claim_id"]][link["stance"]]
+                if len(bucket) < shown:
+                    bucket.append({"study": item, **link})
+        if item["relevant"] and not found:
+            unlinked += 1
+            if len(other) < shown:
+                other.append(item)
+        elif not item["relevant"] and len(screened) < shown:
+            screened.append(item)
+    updates = []
+    for claim in claims:
+        if link_counts[claim["id"]]:
+            by_stance = linked[claim["id"]]
+            listed = [x for stance in STANCE_ORDER for x in by_stance[stance]][:shown]
+            more = link_counts[claim["id"]] - len(listed)
+            updates.append({"claim": claim, "studies": listed, "more": more})
+    earlier = [study_json(study, kinds) for study, kinds in news or []]
     checks = citations or []
     problems = [c for c in checks if set(c["status"]) - {"verified"}]
-    updates: list[dict[str, Any]] = []
-    for claim in claims:
-        linked: list[dict[str, Any]] = []
-        for study in items:
-            for link in study["claims"]:
-                if link["claim_id"] == claim["id"]:
-                    linked.append({"study": study, **link})
-        if linked:
-            linked.sort(key=lambda x: STANCE_ORDER.index(x["stance"]))
-            updates.append({"claim": claim, "studies": linked})
-    linked_ids = {id(u["study"]) for update in updates for u in update["studies"]}
-    relevant = [s for s in items if s["relevant"]]
     articles = {a.file: {"title": a.title, "publisher": a.publisher} for a in seeds.articles}
     return {
         "label": window.label,
         "window": {"since": window.since.isoformat(), "until": window.until.isoformat()},
         "generated": (generated or datetime.now(UTC)).isoformat(timespec="seconds"),
         "summary": {
-            "new_studies": len(items),
-            "relevant": len(relevant),
-            "claim_updates": sum(len(u["studies"]) for u in updates),
+            "new_studies": new,
+            "relevant": relevant,
+            "claim_updates": sum(link_counts.values()),
             "claims_updated": len(updates),
             "failed_sources": [s.name for s in sources if s.status == "error"],
             "news": len(earlier),
@@ -146,10 +181,15 @@ def build_context(
         "articles": articles,
         "claims": claims,
         "updates": updates,
-        "other_relevant": [s for s in relevant if id(s) not in linked_ids],
-        "screened_out": [s for s in items if not s["relevant"]],
+        "other_relevant": other,
+        "screened_out": screened,
+        # Beyond what the email lists: how many more, and where to find them.
+        "more": {
+            "other_relevant": unlinked - len(other),
+            "screened_out": new - relevant - len(screened),
+        },
         "earlier": earlier,
-        "studies": items + earlier,
+        "studies": studies,  # read again for the JSON and the exports
         "citations": checks,
         # Claims health is shown in full in the first digest and whenever a verdict changes.
         "citations_changed": citations_changed,
@@ -157,20 +197,92 @@ def build_context(
     }
 
 
+def listed_studies(context: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every study of the digest as the JSON lists it: the window's new ones, then the earlier
+    ones with news."""
+    for study in context["studies"]:
+        yield study_json(study)
+    yield from context["earlier"]
+
+
+JSON_KEYS = (
+    "label",
+    "window",
+    "generated",
+    "summary",
+    "sources",
+    "query",
+    "studies",
+    "claims",
+    "citations",
+)  # the contract's keys, in order: the head (up to "query") comes first
+
+
+def write_json(context: dict[str, Any], out: TextIO) -> None:
+    """The stable JSON contract (documented in the README), written a study at a time."""
+    out.write("{")
+    for n, key in enumerate(JSON_KEYS):
+        out.write(f"{',' if n else ''}\n  {json.dumps(key)}: ")
+        if key == "studies":
+            out.write("[")
+            for i, item in enumerate(listed_studies(context)):
+                text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+                out.write(f"{',' if i else ''}\n    {text}")
+            out.write("\n  ]")
+        else:
+            value = json.dumps(context[key], indent=2, ensure_ascii=False)
+            out.write(value.replace("\n", "\n  "))
+    out.write("\n}\n")
+
+
 def to_json(context: dict[str, Any]) -> str:
-    """The stable JSON contract (documented in the README); view-only keys are left out."""
-    keys = (
-        "label",
-        "window",
-        "generated",
-        "summary",
-        "sources",
-        "query",
-        "studies",
-        "claims",
-        "citations",
-    )
-    return json.dumps({k: context[k] for k in keys}, indent=2, ensure_ascii=False) + "\n"
+    out = io.StringIO()
+    write_json(context, out)
+    return out.getvalue()
+
+
+def read_head(path: Path) -> dict[str, Any]:
+    """The keys before "studies" of a digest JSON (label, window, generated, summary, ...),
+    read without parsing the studies: a backfill's JSON can run to hundreds of megabytes.
+    A file in another key order (not written by write_json) is read whole."""
+    decoder = json.JSONDecoder()
+    with path.open(encoding="utf-8") as handle:
+        text = handle.read(HEAD_BYTES)
+    head: dict[str, Any] = {}
+    try:
+        at = _skip(text, 0, "{")
+        while text[at] != "}":
+            key, at = decoder.raw_decode(text, at)
+            if key == "studies":
+                break
+            head[key], at = decoder.raw_decode(text, _skip(text, at, ":"))
+            at = _skip(text, at, "")
+            if text[at] == ",":
+                at = _skip(text, at, ",")
+        if not set(JSON_KEYS[:4]) <= set(head):
+            whole = json.loads(path.read_text(encoding="utf-8"))
+            head = {key: value for key, value in whole.items() if key != "studies"}
+    except IndexError:
+        raise ValueError(f"{path}: ends before its head does") from None
+    except (ValueError, AttributeError) as exc:
+        raise ValueError(f"{path}: not a digest's JSON ({exc})") from None
+    return head
+
+
+HEAD_BYTES = 1 << 20  # the head is a few kilobytes: the sources, the summary, the query
+
+
+def _skip(text: str, at: int, expected: str) -> int:
+    """Past whitespace, the expected separator (if any) and whitespace again, from `at`."""
+    while text[at].isspace():
+        at += 1
+    if expected:
+        if text[at] != expected:
+            raise ValueError(f"expected {expected!r} at character {at}, found {text[at]!r}")
+        at += 1
+        while text[at].isspace():
+            at += 1
+    return at
 
 
 def environment(templates: Path = TEMPLATES) -> Environment:
@@ -243,13 +355,32 @@ def render(context: dict[str, Any], out_dir: Path, templates: Path = TEMPLATES) 
         text=out_dir / f"{label}.txt",
         json=out_dir / f"{label}.json",
     )
-    contents = {
-        files.html: env.get_template("digest.html.j2").render(**context, subject=subject(context)),
-        files.text: env.get_template("digest.txt.j2").render(**context, subject=subject(context)),
-        files.json: to_json(context),
-    }
-    for path, content in contents.items():
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(content, encoding="utf-8")
-        tmp.replace(path)
+    for path, template in ((files.html, "digest.html.j2"), (files.text, "digest.txt.j2")):
+        html = env.get_template(template).render(**context, subject=subject(context))
+        with atomic(path) as out:
+            out.write(html)
+    with atomic(files.json) as out:
+        write_json(context, out)
+    files.head = {key: context[key] for key in JSON_KEYS[: JSON_KEYS.index("studies")]}
+    files.listed = email_studies(context)
     return files
+
+
+def email_studies(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The studies the email lists, each once, in the email's order."""
+    seen: dict[int, dict[str, Any]] = {}
+    for update in context["updates"]:
+        for item in update["studies"]:
+            seen.setdefault(id(item["study"]), item["study"])
+    for study in (*context["other_relevant"], *context["screened_out"], *context["earlier"]):
+        seen.setdefault(id(study), study)
+    return list(seen.values())
+
+
+@contextmanager
+def atomic(path: Path) -> Iterator[TextIO]:
+    """Write path through a temporary file: a crash never leaves half a file behind."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        yield out
+    tmp.replace(path)

@@ -6,20 +6,18 @@ week's relevant studies into Zotero, EndNote or any reference manager.
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from kapwatch.digest import atomic, listed_studies, read_head
+
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_FILE = "feed.xml"
 FEED_SIZE = 52  # a year of weekly digests
-
-
-def relevant_studies(digest: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for s in digest["studies"] if s["relevant"]]
 
 
 def _pages(pages: str) -> tuple[str, str]:
@@ -27,33 +25,35 @@ def _pages(pages: str) -> tuple[str, str]:
     return start.strip(), end.strip()
 
 
-def to_ris(studies: list[dict[str, Any]]) -> str:
+def to_ris(studies: Iterable[dict[str, Any]]) -> str:
     """RIS (the tagged format every reference manager imports)."""
+    return "\n".join(ris_entry(study) for study in studies)
+
+
+def ris_entry(study: dict[str, Any]) -> str:
     out: list[str] = []
-    for study in studies:
-        tags: list[tuple[str, str]] = [("TY", "JOUR"), ("TI", study["title"])]
-        tags += [("AU", author) for author in study["authors"]]
-        tags += [
-            ("PY", str(study["year"] or "")),
-            ("DA", (study["published"] or "").replace("-", "/")),
-            ("JO", study["journal"] or ""),
-            ("VL", study.get("volume") or ""),
-            ("IS", study.get("issue") or ""),
-        ]
-        start, end = _pages(study.get("pages") or "")
-        tags += [("SP", start), ("EP", end), ("DO", study["doi"] or "")]
-        tags += [
-            ("AN", f"PMID:{study['pmid']}" if study["pmid"] else ""),
-            ("UR", study["url"] or ""),
-        ]
-        tags += [("N1", f"kapwatch: {study['design']}; {study['reason']}")]
-        for tag, value in tags:
-            value = " ".join(str(value).split())  # one line per tag, whatever the source held
-            if value:
-                out.append(f"{tag}  - {value}")
-        out.append("ER  - ")
-        out.append("")
-    return "\n".join(out)
+    tags: list[tuple[str, str]] = [("TY", "JOUR"), ("TI", study["title"])]
+    tags += [("AU", author) for author in study["authors"]]
+    tags += [
+        ("PY", str(study["year"] or "")),
+        ("DA", (study["published"] or "").replace("-", "/")),
+        ("JO", study["journal"] or ""),
+        ("VL", study.get("volume") or ""),
+        ("IS", study.get("issue") or ""),
+    ]
+    start, end = _pages(study.get("pages") or "")
+    tags += [("SP", start), ("EP", end), ("DO", study["doi"] or "")]
+    tags += [
+        ("AN", f"PMID:{study['pmid']}" if study["pmid"] else ""),
+        ("UR", study["url"] or ""),
+    ]
+    tags += [("N1", f"kapwatch: {study['design']}; {study['reason']}")]
+    for tag, value in tags:
+        value = " ".join(str(value).split())  # one line per tag, whatever the source held
+        if value:
+            out.append(f"{tag}  - {value}")
+    out.append("ER  - ")
+    return "\n".join(out) + "\n"
 
 
 def _bib_escape(text: str) -> str:
@@ -72,27 +72,29 @@ def _bib_key(study: dict[str, Any], taken: set[str]) -> str:
     return key
 
 
-def to_bibtex(studies: list[dict[str, Any]]) -> str:
+def to_bibtex(studies: Iterable[dict[str, Any]]) -> str:
     taken: set[str] = set()
-    entries = []
-    for study in studies:
-        fields = {
-            "title": study["title"],
-            "author": " and ".join(study["authors"]),
-            "journal": study["journal"],
-            "year": study["year"],
-            "volume": study.get("volume"),
-            "number": study.get("issue"),
-            "pages": (study.get("pages") or "").replace("-", "--"),
-            "doi": study["doi"],
-            "pmid": study["pmid"],
-            "url": study["url"],
-        }
-        body = ",\n".join(
-            f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields.items() if value
-        )
-        entries.append(f"@article{{{_bib_key(study, taken)},\n{body}\n}}\n")
-    return "\n".join(entries)
+    return "\n".join(bibtex_entry(study, taken) for study in studies)
+
+
+def bibtex_entry(study: dict[str, Any], taken: set[str]) -> str:
+    """One @article; `taken` holds the keys used so far in the file (and gets this one)."""
+    fields = {
+        "title": study["title"],
+        "author": " and ".join(study["authors"]),
+        "journal": study["journal"],
+        "year": study["year"],
+        "volume": study.get("volume"),
+        "number": study.get("issue"),
+        "pages": (study.get("pages") or "").replace("-", "--"),
+        "doi": study["doi"],
+        "pmid": study["pmid"],
+        "url": study["url"],
+    }
+    body = ",\n".join(
+        f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields.items() if value
+    )
+    return f"@article{{{_bib_key(study, taken)},\n{body}\n}}\n"
 
 
 def atom_feed(digests_dir: Path) -> bytes:
@@ -100,8 +102,8 @@ def atom_feed(digests_dir: Path) -> bytes:
     digests = []
     for path in digests_dir.glob("*.json"):
         try:
-            digests.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
+            digests.append(read_head(path))
+        except (OSError, ValueError, IndexError):
             continue  # a half-written or foreign file is not a digest
     digests.sort(key=lambda d: d["generated"], reverse=True)
     digests = digests[:FEED_SIZE]
@@ -136,19 +138,21 @@ def atom_feed(digests_dir: Path) -> bytes:
     return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-
-
 def write_exports(digest: dict[str, Any], digests_dir: Path) -> list[Path]:
-    """<label>.ris, <label>.bib and the updated feed.xml; returns their paths."""
-    studies = relevant_studies(digest)
+    """<label>.ris and <label>.bib (the relevant studies, written as they are read) and the
+    updated feed.xml; returns their paths."""
     ris = digests_dir / f"{digest['label']}.ris"
     bib = digests_dir / f"{digest['label']}.bib"
     feed = digests_dir / FEED_FILE
-    _write(ris, to_ris(studies).encode("utf-8"))
-    _write(bib, to_bibtex(studies).encode("utf-8"))
-    _write(feed, atom_feed(digests_dir))
+    taken: set[str] = set()
+    with atomic(ris) as ris_out, atomic(bib) as bib_out:
+        first = True
+        for study in listed_studies(digest):
+            if study["relevant"]:
+                gap = "" if first else "\n"
+                ris_out.write(gap + ris_entry(study))
+                bib_out.write(gap + bibtex_entry(study, taken))
+                first = False
+    with atomic(feed) as out:
+        out.write(atom_feed(digests_dir).decode("utf-8"))
     return [ris, bib, feed]

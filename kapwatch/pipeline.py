@@ -6,9 +6,8 @@ failing source becomes a SourceReport with status "error": it never stops the ot
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ import httpx
 
 from kapwatch import citations, pubmed
 from kapwatch import feeds as feeds_mod
-from kapwatch.digest import DigestFiles, SourceReport, build_context, render, subject
+from kapwatch.digest import DigestFiles, SourceReport, build_context, read_head, render, subject
 from kapwatch.evidence import Engine, StudyText
 from kapwatch.exports import write_exports
 from kapwatch.lexicon import Lexicon
@@ -26,7 +25,7 @@ from kapwatch.mail import MailError, build_message, deliver
 from kapwatch.records import Record
 from kapwatch.seeds import Seeds, load_seeds
 from kapwatch.settings import Settings, redact
-from kapwatch.store import AddResult, Store, Study, Window
+from kapwatch.store import AddResult, Store, Study, Window, WindowStudies
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)
@@ -203,8 +202,8 @@ def assess_new(store: Store, window: Window, seeds: Seeds, progress: Progress | 
     return len(ids)
 
 
-def assess_window(store: Store, window: Window, seeds: Seeds) -> list[Study]:
-    """Assess the window's new studies; the studies, as the digest shows them."""
+def assess_window(store: Store, window: Window, seeds: Seeds) -> WindowStudies:
+    """Assess the window's new studies; the studies, as the digest lists them."""
     assess_new(store, window, seeds)
     return store.window_studies(window.id)
 
@@ -213,7 +212,7 @@ def render_window(
     settings: Settings,
     store: Store,
     window: Window,
-    studies: list[Study],
+    studies: Iterable[Study],
     sources: list[SourceReport],
     setup: Setup,
     checks: list[citations.CitationCheck] | None = None,
@@ -271,11 +270,11 @@ def deliver_pending(settings: Settings, store: Store, send: bool, current: Windo
         try:
             text = Path(f"{stem}.txt").read_text(encoding="utf-8")
             html = Path(f"{stem}.html").read_text(encoding="utf-8")
-            context = _json_context(Path(f"{stem}.json"))
+            context = read_head(Path(f"{stem}.json"))
             message = build_message(settings, subject(context), text, html, window.label)
             store.mark_delivery(window.id, "sending")
             outcome = deliver(settings, message, window.label)
-        except (MailError, OSError) as exc:
+        except (MailError, OSError, ValueError) as exc:
             error = redact(str(exc), settings.secrets)
             store.mark_delivery(window.id, "failed", error)
             lines.append(f"{window.label}: delivery failed, will retry next run ({error})")
@@ -289,13 +288,6 @@ def deliver_pending(settings: Settings, store: Store, send: bool, current: Windo
             else f"{window.label}: written to {where}"
         )
     return lines
-
-
-def _json_context(path: Path) -> dict[str, Any]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise OSError(f"{path}: not a digest JSON object")
-    return data
 
 
 def summary_markdown(digest: dict[str, Any]) -> str:
@@ -320,8 +312,8 @@ def summary_markdown(digest: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def studies_table(digest: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per study in a digest (for the Prefect UI)."""
+def studies_table(studies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per study the digest lists (for the Prefect UI)."""
     return [
         {
             "title": s["title"],
@@ -333,5 +325,5 @@ def studies_table(digest: dict[str, Any]) -> list[dict[str, Any]]:
             "claims": ", ".join(f"{c['claim_id']} {c['stance']}" for c in s["claims"]),
             "sources": ", ".join(s["sources"]),
         }
-        for s in digest["studies"]
+        for s in studies
     ]

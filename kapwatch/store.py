@@ -41,6 +41,7 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Session,
+    defer,
     mapped_column,
     relationship,
     selectinload,
@@ -480,17 +481,26 @@ class Store:
             rows = s.execute(select(*columns).where(Study.id.in_(ids)).order_by(Study.id))
             return [(row[0], dict(row._mapping)) for row in rows]
 
-    def window_studies(self, window_id: int) -> list[Study]:
-        """The studies this window's digest announces, with their sources and claim links."""
+    def window_studies(self, window_id: int) -> WindowStudies:
+        """The studies this window's digest announces, in digest order, read as they are used."""
+        return WindowStudies(self, window_id)
+
+    def digest_order(self, window_id: int) -> list[int]:
+        """Ids of the window's studies: relevant first, strongest first, then by title."""
         with self.session() as s:
             ids = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
-            query = select(Study).options(*_FULL).where(Study.id.in_(ids)).order_by(Study.id)
-            return list(s.scalars(query).all())
+            columns = (Study.id, Study.relevant, Study.score, Study.title)
+            rows = s.execute(select(*columns).where(Study.id.in_(ids))).all()
+        ordered = sorted(rows, key=lambda r: (not r.relevant, -(r.score or 0), r.title.lower()))
+        return [row.id for row in ordered]
 
-    def claim_new_studies(self, window_id: int) -> list[Study]:
-        """Studies first announced by this window's digest (claiming unsent ones seen in it)."""
-        self.claim_new(window_id)
-        return self.window_studies(window_id)
+    def listed(self, ids: list[int]) -> list[Study]:
+        """These studies, in this order, as the digest lists them: sources and claim links
+        loaded, the abstract and the other long texts left in the store."""
+        with self.session() as s:
+            query = select(Study).options(*_FULL, *_LISTED).where(Study.id.in_(ids))
+            found = {study.id: study for study in s.scalars(query)}
+        return [found[i] for i in ids if i in found]
 
     def news_in(self, window_id: int) -> list[tuple[Study, list[str]]]:
         """Earlier studies with news in this window, each with the kinds of news."""
@@ -787,6 +797,28 @@ class _Index:
 
 # What the digest reads of a study after its session has closed.
 _FULL = (selectinload(Study.sightings), selectinload(Study.links))
+# What a listing leaves out: the long texts only the evidence engine reads.
+_LISTED = tuple(
+    defer(column)
+    for column in (Study.abstract, Study.sections, Study.mesh, Study.keywords, Study.pub_types)
+)
+
+
+class WindowStudies:
+    """A window's studies in digest order, read from the store a chunk at a time on every
+    pass: a backfill's 100,000 studies are never in memory together. Iterate it as often as
+    needed (the digest reads it once for the email and once more for its files)."""
+
+    CHUNK = 1000
+
+    def __init__(self, store: Store, window_id: int) -> None:
+        self.store = store
+        self.window_id = window_id
+
+    def __iter__(self) -> Iterator[Study]:
+        ids = self.store.digest_order(self.window_id)
+        for start in range(0, len(ids), self.CHUNK):
+            yield from self.store.listed(ids[start : start + self.CHUNK])
 
 
 def _new_study(record: Record) -> Study:

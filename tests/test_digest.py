@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from datetime import date
 from pathlib import Path
 
-from kapwatch.digest import SourceReport, build_context, render, subject
+import pytest
+
+from kapwatch.digest import SourceReport, build_context, read_head, render, subject, to_json
+from kapwatch.exports import write_exports
 from kapwatch.pipeline import Setup, assess_window
 from kapwatch.records import Record
 from kapwatch.seeds import Seeds
-from kapwatch.store import Store
+from kapwatch.store import Store, WindowStudies
 
 WET_ABSTRACT = (
     "BACKGROUND: Ketamine relieves PTSD quickly but the effect fades. "
@@ -121,7 +125,7 @@ def test_news_about_an_earlier_study_is_listed_and_flagged(
 ) -> None:
     first = store.open_window(date(2026, 11, 9), date(2026, 11, 15))
     store.add_records(first.id, [Record("pubmed", "Ketamine for PTSD", pmid="5", abstract="x")])
-    store.claim_new_studies(first.id)
+    store.claim_new(first.id)
     retraction = Record(
         "pubmed", "Ketamine for PTSD", pmid="5", pub_types=["Retracted Publication"]
     )
@@ -162,3 +166,101 @@ def test_hostile_links_and_markup_never_reach_the_html(
     assert "&lt;img src=x onerror=" in html
     data = json.loads(out["files"].json.read_text())
     assert data["studies"][0]["url"] == "https://doi.org/10.1000/js"
+
+
+def wet_trial(n: int) -> Record:
+    """A KAP trial that supports a claim; n makes each one a different work."""
+    return Record(
+        source="pubmed",
+        title=f"Ketamine and written exposure therapy for PTSD: site {n}",
+        pmid=str(39100000 + n),
+        abstract=WET_ABSTRACT,
+        sections=[
+            (
+                "CONCLUSIONS",
+                "Ketamine combined with written exposure therapy led to "
+                "sustained improvement in PTSD symptoms.",
+            )
+        ],
+        pub_types=["Clinical Trial"],
+        authors=[f"Site{n} A"],
+        journal="Journal of Testing",
+    )
+
+
+def sedation(n: int) -> Record:
+    return Record(
+        source="pubmed",
+        title=f"Ketamine sedation for paediatric fracture reduction: cohort {n}",
+        pmid=str(39200000 + n),
+        abstract="Children received intramuscular ketamine for sedation in the emergency department.",
+        authors=[f"Ward{n} B"],
+    )
+
+
+def test_the_email_lists_the_strongest_and_counts_the_rest(
+    store: Store, seeds: Seeds, tmp_path: Path
+) -> None:
+    window = store.open_window(date(2026, 11, 16), date(2026, 11, 22))
+    store.add_records(window.id, [wet_trial(n) for n in range(5)] + [sedation(n) for n in range(4)])
+    studies = assess_window(store, window, seeds)
+    context = build_context(window, studies, [], seeds, seeds.query(), [], shown=2)
+    files = render(context, tmp_path)
+
+    (update,) = [u for u in context["updates"] if u["claim"]["id"] == "kap-ptsd-05"] or [
+        max(context["updates"], key=lambda u: len(u["studies"]) + u["more"])
+    ]
+    assert len(update["studies"]) == 2 and update["more"] == 3
+    assert len(context["screened_out"]) == 2 and context["more"]["screened_out"] == 2
+    assert context["summary"]["new_studies"] == 9 and context["summary"]["relevant"] == 5
+    text = files.text.read_text()
+    assert "...and 3 more on this claim, in 2026-W47.json and 2026-W47.ris." in text
+    assert "SCREENED OUT (4)" in text and "...and 2 more, in 2026-W47.json." in text
+    assert "&hellip;and 3 more on this claim" in files.html.read_text()
+    # The JSON lists every study, strongest first, whatever the email shows.
+    data = json.loads(files.json.read_text())
+    assert len(data["studies"]) == 9
+    assert [s["relevant"] for s in data["studies"]] == [True] * 5 + [False] * 4
+    assert files.head == {
+        k: data[k] for k in ("label", "window", "generated", "summary", "sources", "query")
+    }
+
+
+def test_the_head_of_a_digest_is_read_without_its_studies(tmp_path: Path) -> None:
+    path = tmp_path / "2026-W47.json"
+    head = {"label": "2026-W47", "window": {"since": "a", "until": "b"}, "generated": "g"}
+    head |= {"summary": {"relevant": 1}, "sources": [], "query": 'ketamine "KAP"'}
+    body = to_json({**head, "studies": [], "earlier": [], "claims": [], "citations": []})
+    # Cut inside the studies, as if the file were too large to parse: the head still reads.
+    cut = body.replace('"studies": [', '"studies": [{"half": ')
+    path.write_text(cut[: cut.index('"half"') + 20], encoding="utf-8")
+    assert read_head(path) == head
+    path.write_text(body[:40], encoding="utf-8")  # cut inside the head: one clear error
+    with pytest.raises(ValueError, match="2026-W47.json"):
+        read_head(path)
+
+
+def test_rendering_a_large_window_holds_a_chunk_not_the_window(
+    store: Store, seeds: Seeds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory for a window of 1,500 studies stays near that of 150: the studies are read
+    from the store a chunk at a time (WindowStudies), and the email keeps a few of them."""
+    monkeypatch.setattr(WindowStudies, "CHUNK", 50)
+
+    def peak(count: int, week: int) -> int:
+        window = store.open_window(date(2026, 1, 5 + 7 * week), date(2026, 1, 11 + 7 * week))
+        start = week * 10_000
+        store.add_records(window.id, [wet_trial(start + n) for n in range(count)])
+        studies = assess_window(store, window, seeds)
+        tracemalloc.start()
+        try:
+            context = build_context(window, studies, [], seeds, seeds.query(), [])
+            files = render(context, tmp_path / str(week))
+            write_exports(context, tmp_path / str(week))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            assert json.loads(files.json.read_text())["summary"]["new_studies"] == count
+
+    small, large = peak(150, 0), peak(1500, 1)
+    assert large < 2 * small, f"150 studies: {small:,} B at peak; 1,500: {large:,} B"

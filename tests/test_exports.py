@@ -8,6 +8,7 @@ from pathlib import Path
 import feedparser
 
 from kapwatch.exports import atom_feed, to_bibtex, to_ris, write_exports
+from kapwatch.store import Study
 
 STUDY = {
     "pmid": "34186531",
@@ -89,10 +90,16 @@ def test_atom_feed_lists_every_digest_newest_first(tmp_path: Path) -> None:
 
 
 def test_write_exports_keeps_only_relevant_studies(tmp_path: Path) -> None:
-    data = digest(
-        "2026-W47", "2026-11-23T07:00:00+00:00", [STUDY, {**STUDY, "relevant": False, "pmid": "1"}]
-    )
-    (tmp_path / "2026-W47.json").write_text(json.dumps(data), encoding="utf-8")
+    def study(title: str, pmid: str, relevant: bool) -> Study:
+        # A study as the store hands it over (column defaults are filled in on insert).
+        blank = dict(journal="", volume="", issue="", pages="", reason="", design="")
+        return Study(title=title, pmid=pmid, relevant=relevant, authors=[], flags=[], **blank)
+
+    studies = [study("Ketamine with CBT", "34186531", True), study("Sedation", "1", False)]
+    data = {"label": "2026-W47", "studies": studies, "earlier": [STUDY | {"pmid": "2"}]}
     ris, bib, feed = write_exports(data, tmp_path)
-    assert ris.read_text().count("TY  - JOUR") == 1 and "PMID:1\n" not in ris.read_text()
-    assert bib.name == "2026-W47.bib" and feed.name == "feed.xml"
+    text = ris.read_text()
+    assert text.count("TY  - JOUR") == 2 and "PMID:34186531\n" in text and "PMID:2\n" in text
+    assert "PMID:1\n" not in text
+    assert bib.name == "2026-W47.bib" and bib.read_text().count("@article{") == 2
+    assert feed.name == "feed.xml"

@@ -8,10 +8,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from kapwatch.records import Correction, Record
-from kapwatch.store import Base, RunLock, RunLocked, Store, migrate
+from kapwatch.store import Base, RunLock, RunLocked, Store, Study, migrate
 
 W1 = (date(2026, 11, 9), date(2026, 11, 16))
 W2 = (date(2026, 11, 16), date(2026, 11, 23))
+
+
+def claimed(store: Store, window_id: int) -> list[Study]:
+    """Claim the window's new studies and list them as its digest would."""
+    store.claim_new(window_id)
+    return list(store.window_studies(window_id))
 
 
 def rec(source: str, title: str, **kw: object) -> Record:
@@ -71,7 +77,7 @@ def test_one_study_per_work_across_sources(store: Store) -> None:
         ],
     )
     assert (result.new, result.merged) == (1, 3)
-    (study,) = store.claim_new_studies(window.id)
+    (study,) = claimed(store, window.id)
     assert study.sources == ["jad", "medrxiv", "pubmed"]
     assert study.doi == "10.1000/ab" and study.pmid == "111"
 
@@ -93,8 +99,9 @@ def test_pubmed_fills_in_a_feed_first_study(store: Store) -> None:
             )
         ],
     )
-    (study,) = store.claim_new_studies(window.id)
-    assert study.pmid == "42" and study.abstract == "Full abstract."
+    (study,) = claimed(store, window.id)
+    ((_, texts),) = store.texts([study.id])
+    assert study.pmid == "42" and texts["abstract"] == "Full abstract."
     assert study.flags == ["erratum"]  # a PubMed record is no longer a preprint
 
 
@@ -117,15 +124,15 @@ def test_different_identifiers_never_merge_on_title(store: Store) -> None:
 def test_a_study_is_new_in_exactly_one_digest(store: Store) -> None:
     first = store.open_window(*W1)
     store.add_records(first.id, [rec("pubmed", "Study one", pmid="1")])
-    assert [s.pmid for s in store.claim_new_studies(first.id)] == ["1"]
+    assert [s.pmid for s in claimed(store, first.id)] == ["1"]
     second = store.open_window(*W2)
     store.add_records(
         second.id,
         [rec("pubmed", "Study one", pmid="1"), rec("jad", "Study two", doi="10.5555/two")],
     )
-    assert [s.doi for s in store.claim_new_studies(second.id)] == ["10.5555/two"]
+    assert [s.doi for s in claimed(store, second.id)] == ["10.5555/two"]
     # Re-running a window rebuilds the same digest: nothing lost, nothing repeated.
-    assert [s.pmid for s in store.claim_new_studies(first.id)] == ["1"]
+    assert [s.pmid for s in claimed(store, first.id)] == ["1"]
     assert store.open_window(*W1).id == first.id
 
 
@@ -158,7 +165,7 @@ def test_source_state_keeps_validators_and_errors(store: Store) -> None:
 def test_a_later_retraction_is_news_in_the_later_window(store: Store) -> None:
     first = store.open_window(*W1)
     store.add_records(first.id, [rec("pubmed", "Ketamine trial", pmid="7", doi="10.5555/k7")])
-    store.claim_new_studies(first.id)
+    claimed(store, first.id)
     second = store.open_window(*W2)
     retracted = rec(
         "pubmed",
@@ -169,7 +176,7 @@ def test_a_later_retraction_is_news_in_the_later_window(store: Store) -> None:
     )
     result = store.add_records(second.id, [retracted, retracted])
     assert result.news == 1  # said once, however often the source repeats it
-    assert store.claim_new_studies(second.id) == []
+    assert claimed(store, second.id) == []
     ((study, kinds),) = store.news_in(second.id)
     assert study.pmid == "7" and kinds == ["retracted"] and "retracted" in study.flags
     assert store.news_in(first.id) == []
@@ -191,7 +198,7 @@ def test_the_journal_version_of_a_preprint_is_linked_not_merged(store: Store) ->
             )
         ],
     )
-    store.claim_new_studies(first.id)
+    claimed(store, first.id)
     second = store.open_window(*W2)
     result = store.add_records(
         second.id,
@@ -207,7 +214,7 @@ def test_the_journal_version_of_a_preprint_is_linked_not_merged(store: Store) ->
         ],
     )
     assert (result.new, result.news) == (1, 1)
-    (published,) = store.claim_new_studies(second.id)
+    (published,) = claimed(store, second.id)
     assert published.flags == ["published_version_of:10.1101/2026.01.02.12345"]
     ((preprint, kinds),) = store.news_in(second.id)
     assert preprint.doi == "10.1101/2026.01.02.12345" and kinds == ["published"]
@@ -256,4 +263,4 @@ def test_duplicates_merge_within_and_across_batches(store: Store) -> None:
     ]
     result = store.add_records(window.id, [*works, *again])
     assert (result.new, result.merged) == (len(works), len(works))
-    assert {tuple(s.sources) for s in store.claim_new_studies(window.id)} == {("a", "b")}
+    assert {tuple(s.sources) for s in claimed(store, window.id)} == {("a", "b")}
