@@ -5,6 +5,7 @@ The stages are kapwatch's own, called as the weekly run calls them: the PubMed X
 `pipeline.collect_pubmed` does, with `Store.add_records` (dedupe by PMID, DOI, title key and
 fuzzy title within blocks) into SQLite; then `pipeline.assess_window` claims the window's new
 studies and classifies each (the evidence engine: relevance, design, sample size, claim links).
+Last, the window's digest is rendered (timed apart, counted in the peak memory).
 Parse and store times are summed over the batches. "normalise" is the dedupe keys alone (title
 key, first-author key, DOI), timed apart for visibility: the store computes them again inside its
 own stage, so it is not added to the total.
@@ -33,7 +34,7 @@ from typing import Any, TypeVar
 
 from bench import generate
 from bench.common import ROOT, loopback_only, peak_mb, pin, reset_peak, rss_mb
-from kapwatch import dedupe, evidence, pipeline
+from kapwatch import dedupe, digest, evidence, exports, pipeline
 from kapwatch.pubmed import BATCH_SIZE, parse_pubmed
 from kapwatch.seeds import load_seeds
 from kapwatch.store import AddResult, Store
@@ -88,7 +89,6 @@ def _run(path: Path, limit: int | None, folder: Path) -> dict[str, Any]:
         timers.around(store, attribute, "claim")
     timers.around(store, "texts", "read")
     timers.around(store, "save_assessments", "save")
-    timers.around(store, "window_studies", "load")
 
     baseline = rss_mb()
     stages: dict[str, dict[str, float]] = {}
@@ -137,15 +137,25 @@ def _run(path: Path, limit: int | None, folder: Path) -> dict[str, Any]:
     reset_peak()
     started = time.perf_counter()
     studies = pipeline.assess_window(store, window, seeds)
-    stage("classify", time.perf_counter() - started, len(studies))
-    for name in ("claim", "read", "assess", "save", "load"):
+    stage("classify", time.perf_counter() - started, added.new)
+    for name in ("claim", "read", "assess", "save"):
         if name not in timers.seconds:
             continue
         seconds = timers.seconds[name]
         stages[f"classify.{name}"] = {
             "seconds": round(seconds, 3),
-            "per_s": round(len(studies) / seconds) if seconds else 0,
+            "per_s": round(added.new / seconds) if seconds else 0,
         }
+
+    # The digest of the whole window (HTML, text, JSON, RIS, BibTeX, feed), as render_window
+    # writes it: not part of the records/s (the processing), but of the peak memory.
+    reset_peak()
+    started = time.perf_counter()
+    context = digest.build_context(window, studies, [], seeds, seeds.query(), [])
+    digest.render(context, folder / "digests")
+    exports.write_exports(context, folder / "digests")
+    summary = context["summary"]
+    stage("digest", time.perf_counter() - started, summary["new_studies"])
 
     total = sum(stages[s]["seconds"] for s in ("parse", "dedupe_store", "classify"))
     return {
@@ -153,8 +163,11 @@ def _run(path: Path, limit: int | None, folder: Path) -> dict[str, Any]:
         "records": count,
         "studies_new": added.new,
         "studies_merged": added.merged,
-        "relevant": sum(1 for s in studies if s.relevant),
-        "claim_links": sum(len(s.links) for s in studies),
+        "relevant": summary["relevant"],
+        "claim_links": summary["claim_updates"],
+        "digest_json_mb": round(
+            (folder / "digests" / f"{window.label}.json").stat().st_size / 1e6, 1
+        ),
         "seconds": round(total, 2),
         "records_per_s": round(count / total) if total else 0,
         "stages": stages,
