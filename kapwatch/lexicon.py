@@ -54,17 +54,18 @@ class Concept:
         return re.compile("|".join(alternatives))
 
     @cached_property
-    def anchors(self) -> tuple[frozenset[str], tuple[str, ...]]:
-        """A literal piece of each term that any match must contain (lower case), as a whole
-        word where the term guarantees one, else as a substring: cheap tests that rule most
-        concepts out before their regular expression runs."""
-        words, substrings = set(), []
+    def anchors(self) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+        """Per term, what any match of it must contain (lower case): the words it guarantees
+        whole, and its other literal pieces as substrings. Cheap tests that rule most concepts
+        out before their regular expression runs: "ketamine users" needs both words, so the
+        "ketamine" in every sentence alone does not run the expression."""
+        anchors = []
         for term in self.terms:
             lowered = term.lower()
             pieces = re.split(r"(\s+|-)", lowered.rstrip("*"))
             # A piece is a whole word when spaces (not an optional hyphen) surround it and a
             # trailing * does not let it run on.
-            whole = [
+            whole = frozenset(
                 piece
                 for i, piece in enumerate(pieces)
                 if i % 2 == 0
@@ -72,17 +73,15 @@ class Concept:
                 and (i == 0 or pieces[i - 1].strip() == "")
                 and (i == len(pieces) - 1 or pieces[i + 1].strip() == "")
                 and not (i == len(pieces) - 1 and lowered.endswith("*"))
-            ]
-            if whole:
-                words.add(max(whole, key=len))
-            else:
-                longest = max((p for i, p in enumerate(pieces) if i % 2 == 0), key=len)
-                substrings.append(longest)
-        return frozenset(words), tuple(dict.fromkeys(substrings))
+            )
+            parts = tuple(p for i, p in enumerate(pieces) if i % 2 == 0 and p and p not in whole)
+            anchors.append((whole, parts))
+        return tuple(dict.fromkeys(anchors))
 
     def might_be_in(self, lowered: str, words: set[str]) -> bool:
-        whole, substrings = self.anchors
-        return not whole.isdisjoint(words) or any(a in lowered for a in substrings)
+        return any(
+            whole <= words and all(p in lowered for p in parts) for whole, parts in self.anchors
+        )
 
     def found_in(self, text: str) -> str | None:
         """The first matching phrase in text, or None."""
@@ -103,10 +102,16 @@ class Lexicon:
         """Concept name -> the phrase (or MeSH heading) that shows it, for every concept present."""
         lowered = text.lower()
         words = set(_WORD.findall(lowered))
-        # Only the concepts one of whose literal pieces is in the text run their expression.
-        candidates = {i for word in words & self._by_word.keys() for i in self._by_word[word]}
-        for piece, i in self._by_substring:
-            if piece in lowered:
+        # Only the concepts one of whose terms has all its literal pieces in the text run their
+        # expression (looked up by one word of the term, then checked whole).
+        candidates = {
+            i
+            for word in words & self._by_word.keys()
+            for i, whole, parts in self._by_word[word]
+            if whole <= words and all(p in lowered for p in parts)
+        }
+        for piece, i, parts in self._by_substring:
+            if piece in lowered and all(p in lowered for p in parts):
                 candidates.add(i)
         headings = {m.lower() for m in mesh} if mesh else set()
         found: dict[str, str] = {}
@@ -119,16 +124,24 @@ class Lexicon:
         return found
 
     @cached_property
-    def _by_word(self) -> dict[str, tuple[int, ...]]:
-        index: dict[str, list[int]] = {}
+    def _by_word(self) -> dict[str, tuple[tuple[int, frozenset[str], tuple[str, ...]], ...]]:
+        """A word of each term that has whole words -> (concept, the term's anchors)."""
+        index: dict[str, list[tuple[int, frozenset[str], tuple[str, ...]]]] = {}
         for i, concept in enumerate(self.concepts):
-            for word in concept.anchors[0]:
-                index.setdefault(word, []).append(i)
-        return {word: tuple(ids) for word, ids in index.items()}
+            for whole, parts in concept.anchors:
+                if whole:
+                    index.setdefault(max(whole, key=len), []).append((i, whole, parts))
+        return {word: tuple(entries) for word, entries in index.items()}
 
     @cached_property
-    def _by_substring(self) -> tuple[tuple[str, int], ...]:
-        return tuple((p, i) for i, c in enumerate(self.concepts) for p in c.anchors[1])
+    def _by_substring(self) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+        """The terms with no whole word: (their longest piece, concept, all their pieces)."""
+        return tuple(
+            (max(parts, key=len), i, parts)
+            for i, concept in enumerate(self.concepts)
+            for whole, parts in concept.anchors
+            if not whole
+        )
 
     def group_of(self, name: str) -> str:
         return self._by_name[name].group
