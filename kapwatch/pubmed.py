@@ -617,7 +617,9 @@ def _text(element: _Element | None) -> str:
     """All text inside an element, inline markup (<i>, <sup>, MathML) included."""
     if element is None:
         return ""
-    return " ".join("".join(str(t) for t in element.itertext()).split())
+    # Most elements (names, MeSH headings, dates) hold no markup: their .text is all of it.
+    raw = "".join(element.itertext()) if len(element) else element.text or ""
+    return " ".join(raw.split())
 
 
 def _texts(elements: list[_Element]) -> list[str]:
