@@ -225,9 +225,10 @@ def write_json(context: dict[str, Any], out: TextIO) -> None:
         out.write(f"{',' if n else ''}\n  {json.dumps(key)}: ")
         if key == "studies":
             out.write("[")
+            # One study per line: compact (json's C encoder; indenting is pure Python and
+            # tripled the time of a 100,000-study window) and easy to grep.
             for i, item in enumerate(listed_studies(context)):
-                text = json.dumps(item, indent=2, ensure_ascii=False).replace("\n", "\n    ")
-                out.write(f"{',' if i else ''}\n    {text}")
+                out.write(f"{',' if i else ''}\n    {json.dumps(item, ensure_ascii=False)}")
             out.write("\n  ]")
         else:
             value = json.dumps(context[key], indent=2, ensure_ascii=False)
