@@ -7,6 +7,7 @@ reader can see why a study was kept or dropped. The concepts come from seeds/con
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from kapwatch.lexicon import Lexicon
@@ -178,11 +179,32 @@ def _number(raw: str) -> int:
     return total
 
 
+_TOKEN = re.compile(r"\w+")
+_NUMBER_WORDS = frozenset(_UNITS + _TENS)
+
+
+def _counts(text: str) -> Iterator[re.Match[str]]:
+    """What _N.finditer(text) gives, found faster: _N is tried only where a word starts with a
+    digit, is a number word or is "N" (every match of _N starts so), not at every word."""
+    end = 0
+    for token in _TOKEN.finditer(text):
+        start = token.start()
+        word = token.group()
+        if start < end or not (
+            word[0].isdigit() or word.lower() in _NUMBER_WORDS or word in ("N", "n")
+        ):
+            continue
+        match = _N.match(text, start)
+        if match is not None:
+            end = match.end()
+            yield match
+
+
 def sample_size(abstract: str) -> int | None:
     """The n an abstract states ('N = 40', '120 patients', 'Sixty-eight adults'): the largest
     count of people studied, not of those screened."""
     values = []
-    for match in _N.finditer(abstract):
+    for match in _counts(abstract):
         if match["eq"] or match["verb"]:
             values.append(int((match["eq"] or match["verb"]).replace(",", "")))
             continue

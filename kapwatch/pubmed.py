@@ -618,7 +618,7 @@ def _text(element: _Element | None) -> str:
     if element is None:
         return ""
     # Most elements (names, MeSH headings, dates) hold no markup: their .text is all of it.
-    raw = "".join(element.itertext()) if len(element) else element.text or ""
+    raw = "".join(str(t) for t in element.itertext()) if len(element) else element.text or ""
     return " ".join(raw.split())
 
 

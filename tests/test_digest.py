@@ -236,7 +236,7 @@ def test_the_head_of_a_digest_is_read_without_its_studies(tmp_path: Path) -> Non
     path.write_text(cut[: cut.index('"half"') + 20], encoding="utf-8")
     assert read_head(path) == head
     path.write_text(body[:40], encoding="utf-8")  # cut inside the head: one clear error
-    with pytest.raises(ValueError, match="2026-W47.json"):
+    with pytest.raises(ValueError, match=r"2026-W47\.json"):
         read_head(path)
 
 

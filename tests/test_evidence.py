@@ -136,3 +136,19 @@ def test_the_lexicon_prefilter_never_hides_a_concept(seeds: Seeds) -> None:
             if phrase is not None:
                 expected[concept.name] = phrase
         assert seeds.lexicon.find(text) == expected, text[:80]
+
+
+def test_sample_size_counts_are_found_as_the_expression_finds_them() -> None:
+    """evidence._counts tries the n expression only where a count can start; it must find
+    exactly what running the expression over the whole text finds."""
+    from kapwatch.evidence import _N, _counts
+
+    from .eval.evaluate import load_studies
+
+    texts = [s.text.body for s in load_studies()] + [
+        "N=40 patients; n = 12; an N of 5 and 3 N-methyl groups.",
+        "Sixty-eight adults and 1,200 participants were randomized; twenty-one veterans.",
+        "Of 250 screened, 24h later 3 patients and ELEVEN women were enrolled (n=9).",
+    ]
+    for text in texts:
+        assert [m.span() for m in _counts(text)] == [m.span() for m in _N.finditer(text)], text
