@@ -83,10 +83,18 @@ class Concept:
             whole <= words and all(p in lowered for p in parts) for whole, parts in self.anchors
         )
 
-    def found_in(self, text: str) -> str | None:
-        """The first matching phrase in text, or None."""
+    @cached_property
+    def _unless_pieces(self) -> tuple[str, ...]:
+        """The longest literal piece of each `unless` phrase (lower case): when none is in the
+        text, no phrase is there to blank out."""
+        return tuple(max(re.split(r"[\s-]+", p.lower()), key=len) for p in self.unless)
+
+    def found_in(self, text: str, lowered: str | None = None) -> str | None:
+        """The first matching phrase in text, or None (`lowered`: text.lower(), if at hand)."""
         if self._unless is not None:
-            text = self._unless.sub(" ", text)  # "respiratory depression" is not depression
+            lowered = text.lower() if lowered is None else lowered
+            if any(piece in lowered for piece in self._unless_pieces):
+                text = self._unless.sub(" ", text)  # "respiratory depression" is not depression
         match = self.pattern.search(text)
         return match.group(0) if match else None
 
@@ -115,8 +123,11 @@ class Lexicon:
                 candidates.add(i)
         headings = {m.lower() for m in mesh} if mesh else set()
         found: dict[str, str] = {}
-        for i, concept in enumerate(self.concepts):
-            phrase = concept.found_in(text) if i in candidates else None
+        # In the lexicon's order; every concept when MeSH headings can show it, else only the
+        # candidates.
+        for i in range(len(self.concepts)) if headings else sorted(candidates):
+            concept = self.concepts[i]
+            phrase = concept.found_in(text, lowered) if i in candidates else None
             if phrase is None and headings:
                 phrase = next((m for m in concept.mesh if m.lower() in headings), None)
             if phrase is not None:
