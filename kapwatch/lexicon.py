@@ -84,16 +84,16 @@ class Concept:
         )
 
     @cached_property
-    def _unless_pieces(self) -> tuple[str, ...]:
-        """The longest literal piece of each `unless` phrase (lower case): when none is in the
-        text, no phrase is there to blank out."""
-        return tuple(max(re.split(r"[\s-]+", p.lower()), key=len) for p in self.unless)
+    def _unless_pieces(self) -> tuple[tuple[str, ...], ...]:
+        """The literal pieces of each `unless` phrase (lower case): when no phrase has all of
+        its pieces in the text, no phrase is there to blank out."""
+        return tuple(tuple(re.split(r"[\s-]+", p.lower())) for p in self.unless)
 
     def found_in(self, text: str, lowered: str | None = None) -> str | None:
         """The first matching phrase in text, or None (`lowered`: text.lower(), if at hand)."""
         if self._unless is not None:
             lowered = text.lower() if lowered is None else lowered
-            if any(piece in lowered for piece in self._unless_pieces):
+            if any(all(p in lowered for p in pieces) for pieces in self._unless_pieces):
                 text = self._unless.sub(" ", text)  # "respiratory depression" is not depression
         match = self.pattern.search(text)
         return match.group(0) if match else None

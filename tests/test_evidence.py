@@ -128,6 +128,9 @@ def test_the_lexicon_prefilter_never_hides_a_concept(seeds: Seeds) -> None:
         "Ketamine-only arms and treatmentresistant depression in self administration studies.",
         "TRD and PTSD: (S)-ketamine vs ketamine, cognitive-behavioural therapy, 24-h relapses.",
         "Psychological interventions after esketamine; counselling; ketamine users relapsed.",
+        # 'unless' phrases blank out a term used in another sense, whole or hyphenated.
+        "Respiratory depression, bipolar-depression and ST-segment depression, not depression.",
+        "An NMDA receptor antagonist; glutamate; N-methyl-D-aspartate antagonists.",
     ]
     for text in texts:
         expected = {}
