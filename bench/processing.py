@@ -1,7 +1,7 @@
 """Processing throughput on one core: parse + normalise + dedupe + store + classify.
 
 The stages are kapwatch's own, called as the weekly run calls them: the PubMed XML is parsed
-(`pubmed.parse_pubmed`) and stored one EFetch batch of 200 at a time, as
+(`pubmed.parse_pubmed`) and stored one EFetch batch (500) at a time, as
 `pipeline.collect_pubmed` does, with `Store.add_records` (dedupe by PMID, DOI, title key and
 fuzzy title within blocks) into SQLite; then `pipeline.assess_window` claims the window's new
 studies and classifies each (the evidence engine: relevance, design, sample size, claim links).
@@ -103,7 +103,7 @@ def _run(path: Path, limit: int | None, folder: Path) -> dict[str, Any]:
             "peak_rss_mb": peak,
         }
 
-    # Parse and store interleaved, one EFetch batch (200 records) at a time, as
+    # Parse and store interleaved, one EFetch batch (BATCH_SIZE records) at a time, as
     # pipeline.collect_pubmed does; each stage's time is summed over the batches.
     reset_peak()
     parse_s = normalise_s = store_s = 0.0

@@ -429,17 +429,16 @@ def week(db_path: Path, eutils_url: str) -> dict[str, Any]:
         # The earlier retraction watch re-read every relevant study already sent.
         watched_pmids = getattr(store, "watched_pmids", None)
         watched = len(watched_pmids()) if watched_pmids is not None else None
-        digest = json.loads(
-            next(p for p in files.paths if p.suffix == ".json").read_text(encoding="utf-8")
-        )
+        summary = files.head["summary"]
+        digest = json.loads(files.json.read_text(encoding="utf-8"))  # a week: a small file
     return {
         "seconds": round(total, 2),
         "stages": timings,
         "records": count,
         "stored_new": added.new,
         "stored_merged": added.merged,
-        "new_studies": len(studies),
-        "relevant": sum(1 for s in studies if s.relevant),
+        "new_studies": summary["new_studies"],
+        "relevant": summary["relevant"],
         "watched_pmids": watched,
         "digest_studies": len(digest.get("studies", [])),
         "pubmed_status": pubmed_report.status,
