@@ -461,13 +461,31 @@ def bears_on(claim: Profile, study: Profile, findings: Profile, lexicon: Lexicon
     return "same" if "mechanism" in claim.groups() else None
 
 
-def stance(claim: Profile, study: Profile, population: str, sentences: list[str]) -> str:
-    """How the study's conclusions bear on the claim: read for null results and fading."""
-    text = " ".join(sentences)
+def _tone(text: str) -> tuple[bool, bool, bool]:
+    """(a null or negative finding, an effect that fades, a positive finding) in text."""
     negative = bool(_CHALLENGE.search(_FADES.sub(" ", text)))
     fades = bool(_FADES.search(text))
     # "did not sustain" is no positive finding: read positives with negated phrases removed.
     positive = bool(_POSITIVE.search(_NEGATED.sub(" ", text)))
+    return negative, fades, positive
+
+
+def stance(
+    claim: Profile,
+    study: Profile,
+    population: str,
+    sentences: list[str],
+    tones: dict[str, tuple[bool, bool, bool]] | None = None,
+) -> str:
+    """How the study's conclusions bear on the claim: read for null results and fading.
+
+    `tones` keeps what a text was read to say, for the next claim of the same study: its
+    claims mostly share their evidence sentences."""
+    text = " ".join(sentences)
+    tones = {} if tones is None else tones
+    if text not in tones:
+        tones[text] = _tone(text)
+    negative, fades, positive = tones[text]
     if claim.asserts_fading:
         return "supports"  # linked only when ketamine alone faded (bears_on)
     if fades:
@@ -512,6 +530,7 @@ class Engine:
         )
         findings = profile("", reading.findings, self.lexicon)
         candidates = []
+        tones: dict[str, tuple[bool, bool, bool]] = {}
         for claim in self.claims:
             claim_profile = self.profiles.get(claim.id)
             if claim_profile is None:
@@ -525,7 +544,7 @@ class Engine:
                 evidence = _best_sentence(reading.rest, wanted, self.lexicon)
             if evidence is None:
                 continue
-            how = stance(claim_profile, study, population, [*conclusions[:2], evidence])
+            how = stance(claim_profile, study, population, [*conclusions[:2], evidence], tones)
             shared = sorted(wanted & set(found))
             # The claims the study covers most completely first: a short claim fully matched
             # beats a long one half matched.
