@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -22,6 +23,12 @@ _DASHES = {c: " " for c in range(0x10000) if unicodedata.category(chr(c)) == "Pd
 FUZZY_TITLE_MIN = 93.0  # token_sort_ratio, 0-100; measured on the SRA sets in bench/
 
 
+# The store asks for a record's keys several times while it stores a batch (to block, to match,
+# to save): each key is computed once per batch.
+_KEYS_CACHED = 4096
+
+
+@lru_cache(maxsize=_KEYS_CACHED)
 def normalize_doi(raw: str | None) -> str | None:
     """'https://doi.org/10.1000/ABC.' -> '10.1000/abc'; None when it is not a DOI."""
     if not raw:
@@ -44,6 +51,7 @@ _TRANSLATED = re.compile(r"\s*\[([^\]]{20,})\]")  # "[Title in English]. [Japane
 _NOTE = re.compile(r"\[[^\]]*\]")  # "[Japanese]", "[Review]", "[70 refs]", "[Article in Chinese]"
 
 
+@lru_cache(maxsize=_KEYS_CACHED)
 def title_key(title: str) -> str:
     """A title reduced to its words, for exact matching and blocking."""
     # Databases add bracketed notes; a title wholly in brackets (PubMed's sign of a
@@ -55,6 +63,7 @@ def title_key(title: str) -> str:
     return fold(_NOTE.sub(" ", title))
 
 
+@lru_cache(maxsize=_KEYS_CACHED)
 def author_key(author: str | None) -> str:
     """The first author's surname, folded, whichever way the source wrote the name.
 
