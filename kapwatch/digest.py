@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from kapwatch.seeds import Seeds
-from kapwatch.store import Study, Window
+from kapwatch.store import Listing, Study, Window
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STANCE_ORDER = ("challenges", "mixed", "extends", "supports")
@@ -48,7 +48,7 @@ class DigestFiles:
         return [self.html, self.text, self.json, *self.extras]
 
 
-def study_json(study: Study, news: list[str] | None = None) -> dict[str, Any]:
+def study_json(study: Study | Listing, news: list[str] | None = None) -> dict[str, Any]:
     return {
         "pmid": study.pmid,
         "doi": study.doi,
@@ -72,10 +72,13 @@ def study_json(study: Study, news: list[str] | None = None) -> dict[str, Any]:
         "pmc_url": (
             f"https://pmc.ncbi.nlm.nih.gov/articles/{study.pmcid}/" if study.pmcid else None
         ),
-        "claims": [
-            {"claim_id": link.claim_id, "stance": link.stance, "evidence": link.evidence}
-            for link in sorted(study.links, key=lambda x: x.claim_id)
-        ],
+        "claims": sorted(
+            (
+                {"claim_id": link.claim_id, "stance": link.stance, "evidence": link.evidence}
+                for link in study.links
+            ),
+            key=lambda x: x["claim_id"],
+        ),
         "flags": list(study.flags),
         "new": news is None,  # False: announced before, listed again for its news
         "news": news or [],
@@ -94,7 +97,7 @@ SHOWN = 25  # studies the email lists per claim and per section; the JSON, RIS a
 
 def build_context(
     window: Window,
-    studies: Iterable[Study],
+    studies: Iterable[Study | Listing],
     sources: list[SourceReport],
     seeds: Seeds,
     query: str,

@@ -25,7 +25,7 @@ from kapwatch.mail import MailError, build_message, deliver
 from kapwatch.records import Record
 from kapwatch.seeds import Seeds, load_seeds
 from kapwatch.settings import Settings, redact
-from kapwatch.store import AddResult, Store, Study, Window, WindowStudies
+from kapwatch.store import AddResult, Listing, Store, Study, Window, WindowStudies
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ def render_window(
     settings: Settings,
     store: Store,
     window: Window,
-    studies: Iterable[Study],
+    studies: Iterable[Study | Listing],
     sources: list[SourceReport],
     setup: Setup,
     checks: list[citations.CitationCheck] | None = None,

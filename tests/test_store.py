@@ -8,13 +8,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from kapwatch.records import Correction, Record
-from kapwatch.store import Base, RunLock, RunLocked, Store, Study, migrate
+from kapwatch.store import Base, Listing, RunLock, RunLocked, Store, migrate
 
 W1 = (date(2026, 11, 9), date(2026, 11, 16))
 W2 = (date(2026, 11, 16), date(2026, 11, 23))
 
 
-def claimed(store: Store, window_id: int) -> list[Study]:
+def claimed(store: Store, window_id: int) -> list[Listing]:
     """Claim the window's new studies and list them as its digest would."""
     store.claim_new(window_id)
     return list(store.window_studies(window_id))
