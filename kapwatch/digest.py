@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -237,12 +236,6 @@ def write_json(context: dict[str, Any], out: TextIO) -> None:
             value = json.dumps(context[key], indent=2, ensure_ascii=False)
             out.write(value.replace("\n", "\n  "))
     out.write("\n}\n")
-
-
-def to_json(context: dict[str, Any]) -> str:
-    out = io.StringIO()
-    write_json(context, out)
-    return out.getvalue()
 
 
 def read_head(path: Path) -> dict[str, Any]:

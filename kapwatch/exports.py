@@ -7,7 +7,6 @@ week's relevant studies into Zotero, EndNote or any reference manager.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +24,8 @@ def _pages(pages: str) -> tuple[str, str]:
     return start.strip(), end.strip()
 
 
-def to_ris(studies: Iterable[dict[str, Any]]) -> str:
-    """RIS (the tagged format every reference manager imports)."""
-    return "\n".join(ris_entry(study) for study in studies)
-
-
 def ris_entry(study: dict[str, Any]) -> str:
+    """One RIS record (the tagged format every reference manager imports)."""
     out: list[str] = []
     tags: list[tuple[str, str]] = [("TY", "JOUR"), ("TI", study["title"])]
     tags += [("AU", author) for author in study["authors"]]
@@ -72,11 +67,6 @@ def _bib_key(study: dict[str, Any], taken: set[str]) -> str:
     return key
 
 
-def to_bibtex(studies: Iterable[dict[str, Any]]) -> str:
-    taken: set[str] = set()
-    return "\n".join(bibtex_entry(study, taken) for study in studies)
-
-
 def bibtex_entry(study: dict[str, Any], taken: set[str]) -> str:
     """One @article; `taken` holds the keys used so far in the file (and gets this one)."""
     fields = {
@@ -103,7 +93,7 @@ def atom_feed(digests_dir: Path) -> bytes:
     for path in digests_dir.glob("*.json"):
         try:
             digests.append(read_head(path))
-        except (OSError, ValueError, IndexError):
+        except (OSError, ValueError):
             continue  # a half-written or foreign file is not a digest
     digests.sort(key=lambda d: d["generated"], reverse=True)
     digests = digests[:FEED_SIZE]

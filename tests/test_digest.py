@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import tracemalloc
 from datetime import date
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kapwatch.digest import SourceReport, build_context, read_head, render, subject, to_json
+from kapwatch.digest import SourceReport, build_context, read_head, render, subject, write_json
 from kapwatch.exports import write_exports
 from kapwatch.pipeline import Setup, assess_window
 from kapwatch.records import Record
@@ -230,7 +231,9 @@ def test_the_head_of_a_digest_is_read_without_its_studies(tmp_path: Path) -> Non
     path = tmp_path / "2026-W47.json"
     head = {"label": "2026-W47", "window": {"since": "a", "until": "b"}, "generated": "g"}
     head |= {"summary": {"relevant": 1}, "sources": [], "query": 'ketamine "KAP"'}
-    body = to_json({**head, "studies": [], "earlier": [], "claims": [], "citations": []})
+    out = io.StringIO()
+    write_json({**head, "studies": [], "earlier": [], "claims": [], "citations": []}, out)
+    body = out.getvalue()
     # Cut inside the studies, as if the file were too large to parse: the head still reads.
     cut = body.replace('"studies": [', '"studies": [{"half": ')
     path.write_text(cut[: cut.index('"half"') + 20], encoding="utf-8")

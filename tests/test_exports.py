@@ -7,7 +7,7 @@ from pathlib import Path
 
 import feedparser
 
-from kapwatch.exports import atom_feed, to_bibtex, to_ris, write_exports
+from kapwatch.exports import atom_feed, bibtex_entry, ris_entry, write_exports
 from kapwatch.store import Study
 
 STUDY = {
@@ -44,7 +44,7 @@ def digest(label: str, generated: str, studies: list[dict]) -> dict:
 
 
 def test_ris_has_one_record_per_study_and_one_line_per_tag() -> None:
-    ris = to_ris([STUDY])
+    ris = ris_entry(STUDY)
     lines = ris.splitlines()
     assert lines[0] == "TY  - JOUR" and "ER  - " in lines
     assert (
@@ -63,7 +63,8 @@ def test_ris_has_one_record_per_study_and_one_line_per_tag() -> None:
 
 def test_bibtex_escapes_and_keys() -> None:
     odd = {**STUDY, "title": "50% of {patients} & more", "pmid": None}
-    bib = to_bibtex([STUDY, odd])
+    taken: set[str] = set()  # the keys of one file
+    bib = bibtex_entry(STUDY, taken) + bibtex_entry(odd, taken)
     assert bib.count("@article{") == 2
     assert "@article{wilkinson2021," in bib and "@article{wilkinson2021a," in bib
     assert "author = {Wilkinson ST and Rhee TG and Joormann J}" in bib
