@@ -78,11 +78,6 @@ class Concept:
             anchors.append((whole, parts))
         return tuple(dict.fromkeys(anchors))
 
-    def might_be_in(self, lowered: str, words: set[str]) -> bool:
-        return any(
-            whole <= words and all(p in lowered for p in parts) for whole, parts in self.anchors
-        )
-
     @cached_property
     def _unless_pieces(self) -> tuple[tuple[str, ...], ...]:
         """The literal pieces of each `unless` phrase (lower case): when no phrase has all of
