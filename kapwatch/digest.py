@@ -353,9 +353,9 @@ def render(context: dict[str, Any], out_dir: Path, templates: Path = TEMPLATES) 
         json=out_dir / f"{label}.json",
     )
     for path, template in ((files.html, "digest.html.j2"), (files.text, "digest.txt.j2")):
-        html = env.get_template(template).render(**context, subject=subject(context))
+        body = env.get_template(template).render(**context, subject=subject(context))
         with atomic(path) as out:
-            out.write(html)
+            out.write(body)
     with atomic(files.json) as out:
         write_json(context, out)
     files.head = {key: context[key] for key in JSON_KEYS[: JSON_KEYS.index("studies")]}
