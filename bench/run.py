@@ -4,6 +4,7 @@ Scenarios (bench/README.md explains each):
   weekly     kapwatch's PubMed client fetching a week (200 records) from the stand-in
   backfill   ten years (10,400 records: more than one ESearch may page through)
   processing parse + normalise + dedupe + store + classify at 1k/10k/100k, one core each
+  floor      the least work with the same records (tree, fields, insert, words), one core
   parsing    kapwatch's parser against Biopython's Entrez.read / Entrez.parse
   week_1m    an incremental week against a store already holding 1M studies
   dedupe     the SRA sets, and ASySD held out
@@ -35,7 +36,7 @@ from bench import generate, store1m
 from bench.common import BENCH, RESULTS, ROOT, cpus, loopback_only, machine, pin
 from bench.eutils import Limits, StandIn
 
-SCENARIOS = ["weekly", "backfill", "processing", "parsing", "week_1m", "dedupe", "peers"]
+SCENARIOS = ["weekly", "backfill", "processing", "floor", "parsing", "week_1m", "dedupe", "peers"]
 PEERS_PYTHON = BENCH / ".cache" / "venv-peers" / "bin" / "python"
 PYTHON = sys.executable
 WEEK = store1m.WEEK
@@ -325,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         ["weekly", "backfill"]
         + (sizes if "processing" in only else [])
         + (["proc-10k"] if "parsing" in only else [])
+        + (sizes[-1:] if "floor" in only else [])
     )
     for name in dict.fromkeys(wanted):
         ds = generate.DATASETS[name]
@@ -352,6 +354,11 @@ def main(argv: list[str] | None = None) -> int:
             processing[name] = run_json(
                 ["bench.processing", str(generate.DATASETS[name].path()), "--cpu", str(main_cpu)]
             )
+    if "floor" in only:
+        log(f"the processing floor on {sizes[-1]}: the least work with the same records")
+        scenarios["floor"] = run_json(
+            ["bench.floor", str(generate.DATASETS[sizes[-1]].path()), "--cpu", str(main_cpu)]
+        )
     if "parsing" in only:
         parsing = {}
         for parser_name in ("kapwatch", "entrez-read", "entrez-parse"):
@@ -549,6 +556,31 @@ def _strip(data: Any) -> Any:
 # --- the table -------------------------------------------------------------------------------
 
 
+def floor_row(floor: dict[str, Any], processing: dict[str, Any]) -> Row:
+    """The least work with the same records, beside kapwatch's figure on the same file."""
+    label = f"processing floor ({floor.get('file', '?').split('-')[1]})"
+    if "error" in floor:
+        return Row(label, "least work, 1 core", notes=floor["error"][:80])
+    st = floor["stages"]
+    notes = [
+        "per record: " + ", ".join(f"{name} {st[name]['us_per_record']} us" for name in st),
+    ]
+    same = next((p for p in processing.values() if p.get("file") == floor["file"]), None)
+    if same and same.get("records_per_s"):
+        notes.append(f"kapwatch runs at {same['records_per_s'] / floor['records_per_s']:.0%} of it")
+    above = floor["records_per_s"] < 5_000
+    notes.append(f"the 5,000/s target is {'above' if above else 'below'} this floor")
+    return Row(
+        label,
+        "least work, 1 core",
+        wall=fmt(floor["seconds"], 1),
+        records=fmt(floor["records"]),
+        rate=fmt(floor["records_per_s"]),
+        peak=fmt(floor["peak_rss_mb"], 0),
+        notes="; ".join(notes),
+    )
+
+
 def build_rows(s: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for key, label, size in (
@@ -657,6 +689,9 @@ def build_rows(s: dict[str, Any]) -> list[Row]:
             row.met = yes(fast and small)
             row.notes += f"; rate target {'met' if fast else 'NOT met'}, memory {'met' if small else 'NOT met'}"
         rows.append(row)
+    floor = s.get("floor")
+    if floor:
+        rows.append(floor_row(floor, processing))
     parsing = s.get("parsing", {})
     base_rate = parsing.get("kapwatch", {}).get("records_per_s")
     for name, data in parsing.items():
