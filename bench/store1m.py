@@ -156,7 +156,9 @@ class Rows:
         study = self.new_study(record)
         row: dict[str, Any] = {}
         for column in self.table.columns:
-            value = columns[column.key] if column.key in columns else getattr(study, column.key)
+            value = (
+                columns[column.key] if column.key in columns else getattr(study, column.key, None)
+            )
             if value is None and not column.nullable:
                 default = column.default
                 if default is not None and getattr(default, "is_callable", False):

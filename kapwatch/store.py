@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -24,11 +24,13 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     create_engine,
     delete,
     event,
+    func,
     insert,
     literal,
     or_,
@@ -399,11 +401,12 @@ class Store:
     def _add_batch(self, window_id: int, records: list[Record], result: AddResult) -> None:
         with self.session() as s:
             index = _Index(s, records)
+            created: list[NewStudy] = []
             for record in records:
                 study, preprint = index.find(record)
                 if study is None:
                     study = _new_study(record)
-                    s.add(study)
+                    created.append(study)
                     index.add(study)
                     result.new += 1
                     if preprint is not None:
@@ -418,8 +421,38 @@ class Store:
                     for flag in sorted(set(study.flags) - before):
                         if flag in NEWS_FLAGS:
                             result.news += self._news(s, study, window_id, flag)
-                if not any(x.source == record.source for x in study.sightings):
+                if isinstance(study, NewStudy):
+                    study.sources.add(record.source)
+                elif not any(x.source == record.source for x in study.sightings):
                     study.sightings.append(Sighting(source=record.source, window_id=window_id))
+            self._insert(s, window_id, created)
+
+    def _insert(self, s: Session, window_id: int, created: list[NewStudy]) -> None:
+        """The batch's new studies in one multi-row INSERT, not the ORM's unit of work (most of
+        a backfill's storing time went to that bookkeeping); then their sightings and news."""
+        if not created:
+            return
+        s.flush()  # merges into stored studies first, as the ORM would order them
+        rows = [study.columns() for study in created]
+        if s.get_bind().dialect.name == "sqlite":
+            ids = _insert_sqlite(s, rows)
+        else:  # PostgreSQL returns the ids in the order given, from batched statements
+            inserted = insert(Study).returning(Study.id, sort_by_parameter_order=True)
+            ids = list(s.scalars(inserted, rows))
+        sightings: list[dict[str, Any]] = []
+        news: list[dict[str, Any]] = []
+        for study_id, study in zip(ids, created, strict=True):
+            sightings += [
+                {"study_id": study_id, "source": source, "window_id": window_id}
+                for source in sorted(study.sources)
+            ]
+            news += [
+                {"study_id": study_id, "window_id": window_id, "kind": kind, "detail": detail}
+                for kind, detail in study.news.items()
+            ]
+        s.execute(insert(_table(Sighting)), sightings)
+        if news:
+            s.execute(insert(_table(StudyNews)), news)
 
     def refresh_flags(self, window_id: int, flags: dict[str, set[str]]) -> int:
         """New editorial flags (PMID -> retracted, erratum, expression_of_concern) on stored
@@ -438,10 +471,18 @@ class Store:
         return news
 
     def _news(
-        self, s: Session, study: Study, window_id: int, kind: str, detail: str | None = ""
+        self,
+        s: Session,
+        study: Study | NewStudy,
+        window_id: int,
+        kind: str,
+        detail: str | None = "",
     ) -> int:
-        if study.id is None:
-            s.flush()  # a study created earlier in this batch needs its id
+        if isinstance(study, NewStudy):  # created in this batch: said once it has an id
+            if kind in study.news:
+                return 0
+            study.news[kind] = detail or ""
+            return 1
         exists = s.scalars(
             select(StudyNews).where(StudyNews.study_id == study.id, StudyNews.kind == kind)
         ).first()
@@ -664,12 +705,12 @@ class _Index:
 
     def __init__(self, s: Session, records: list[Record]) -> None:
         self.s = s
-        self.by_pmid: dict[str, Study] = {}
-        self.by_doi: dict[str, Study] = {}
-        self.by_title: dict[str, list[Study | int]] = {}
-        self.by_author: dict[str, list[Study | int]] = {}
-        self.by_head: dict[str, list[Study | int]] = {}
-        self.by_locus: dict[str, list[Study | int]] = {}
+        self.by_pmid: dict[str, Study | NewStudy] = {}
+        self.by_doi: dict[str, Study | NewStudy] = {}
+        self.by_title: dict[str, list[Study | NewStudy | int]] = {}
+        self.by_author: dict[str, list[Study | NewStudy | int]] = {}
+        self.by_head: dict[str, list[Study | NewStudy | int]] = {}
+        self.by_locus: dict[str, list[Study | NewStudy | int]] = {}
         self.rows: dict[int, Any] = {}  # id -> the columns the fuzzy step reads
         self.candidates: dict[int, dedupe.Candidate] = {}
         pmids = {r.pmid for r in records if r.pmid}
@@ -719,13 +760,13 @@ class _Index:
             if row.locus:
                 self.by_locus.setdefault(row.locus, []).append(row.id)
 
-    def _register_ids(self, study: Study) -> None:
+    def _register_ids(self, study: Study | NewStudy) -> None:
         if study.pmid:
             self.by_pmid[study.pmid] = study
         if study.doi:
             self.by_doi[study.doi] = study
 
-    def add(self, study: Study) -> None:
+    def add(self, study: Study | NewStudy) -> None:
         """A study created (or given new identifiers) in this batch."""
         self._register_ids(study)
         title = self.by_title.setdefault(study.title_key, [])
@@ -741,7 +782,7 @@ class _Index:
                 if study not in items:
                     items.append(study)
 
-    def _candidate(self, item: Study | int) -> dedupe.Candidate:
+    def _candidate(self, item: Study | NewStudy | int) -> dedupe.Candidate:
         key = item if isinstance(item, int) else -id(item)
         candidate = self.candidates.get(key)
         if candidate is None:  # built once per batch: a popular block is met many times
@@ -757,13 +798,13 @@ class _Index:
             self.candidates[key] = candidate
         return candidate
 
-    def _pmid(self, item: Study | int) -> str | None:
+    def _pmid(self, item: Study | NewStudy | int) -> str | None:
         return self.rows[item].pmid if isinstance(item, int) else item.pmid
 
-    def _study(self, item: Study | int) -> Study:
+    def _study(self, item: Study | NewStudy | int) -> Study | NewStudy:
         return self.s.get_one(Study, item) if isinstance(item, int) else item
 
-    def find(self, record: Record) -> tuple[Study | None, Study | None]:
+    def find(self, record: Record) -> tuple[Study | NewStudy | None, Study | NewStudy | None]:
         """(the stored study this record is, or None; a preprint it is the journal version of)."""
         doi = dedupe.normalize_doi(record.doi)
         if record.pmid and record.pmid in self.by_pmid:
@@ -783,7 +824,7 @@ class _Index:
             *self.by_locus.get(where, []),
             *self.by_author.get(akey, []),
         ]
-        items: dict[int, Study | int] = {}
+        items: dict[int, Study | NewStudy | int] = {}
         for item in blocked:
             if record.pmid and self._pmid(item) not in (None, record.pmid):
                 continue  # two PMIDs are two works, however alike the titles
@@ -874,14 +915,73 @@ class WindowStudies:
             yield from self.store.listed(ids[start : start + self.CHUNK])
 
 
-def _new_study(record: Record) -> Study:
-    return Study(
+def _table(model: type[Base]) -> Table:
+    """A model's table, for core statements (no ORM bookkeeping per row)."""
+    return Base.metadata.tables[str(model.__tablename__)]
+
+
+def _insert_sqlite(s: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the rows and return their ids, in order. SQLite cannot promise the order of a
+    multi-row RETURNING, and SQLAlchemy then inserts row by row; but inside one write
+    transaction SQLite gives each new row the largest id plus one, so the batch's ids are the
+    last len(rows) ones. Checked against the title keys before anything else uses them."""
+    s.execute(insert(_table(Study)), rows)  # core: one executemany, None kept as NULL
+    last = s.scalar(select(func.max(Study.id))) or 0
+    first = last - len(rows) + 1
+    stored = s.execute(select(Study.title_key).where(Study.id >= first).order_by(Study.id))
+    if [key for (key,) in stored] != [row["title_key"] for row in rows]:
+        raise StoreError("the new studies' ids could not be read back; nothing was stored")
+    return list(range(first, last + 1))
+
+
+@dataclass(eq=False)
+class NewStudy:
+    """A study first stored in this batch: its columns until the batch's one INSERT, where
+    later records of the batch merge as they would into a stored study."""
+
+    pmid: str | None
+    doi: str | None
+    pmcid: str | None
+    title: str
+    title_key: str
+    title_head: str
+    locus: str
+    year: int | None
+    author_key: str
+    authors: list[str]
+    journal: str
+    volume: str
+    issue: str
+    pages: str
+    published: date | None
+    abstract: str
+    sections: list[Any]
+    pub_types: list[str]
+    mesh: list[str]
+    keywords: list[str]
+    url: str | None
+    flags: list[str]
+    is_preprint: bool
+    updated: datetime = field(default_factory=_now)
+    sources: set[str] = field(default_factory=set)  # -> sightings
+    news: dict[str, str] = field(default_factory=dict)  # kind -> detail, -> study_news
+
+    def columns(self) -> dict[str, Any]:
+        row = {f.name: getattr(self, f.name) for f in fields(self)}
+        del row["sources"], row["news"]
+        row["first_seen"] = row["updated"]
+        return row
+
+
+def _new_study(record: Record) -> NewStudy:
+    key = dedupe.title_key(record.title)
+    return NewStudy(
         pmid=record.pmid,
         doi=dedupe.normalize_doi(record.doi),
         pmcid=record.pmcid,
         title=record.title,
-        title_key=dedupe.title_key(record.title)[:500],
-        title_head=dedupe.title_head(dedupe.title_key(record.title)),
+        title_key=key[:500],
+        title_head=dedupe.title_head(key),
         locus=dedupe.locus(record.year, record.volume, record.pages),
         year=record.year,
         author_key=dedupe.author_key(record.first_author)[:100],
@@ -897,12 +997,12 @@ def _new_study(record: Record) -> Study:
         mesh=list(record.mesh),
         keywords=list(record.keywords),
         url=record.url,
-        flags=record.flags,
+        flags=list(record.flags),
         is_preprint=record.is_preprint,
     )
 
 
-def _merge(study: Study, record: Record) -> None:
+def _merge(study: Study | NewStudy, record: Record) -> None:
     """Fill what the stored study lacks; PubMed's fuller record wins over a feed's."""
     fuller = record.source == "pubmed"
     study.pmid = study.pmid or record.pmid

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from kapwatch.records import Correction, Record
-from kapwatch.store import Base, Listing, RunLock, RunLocked, Store, migrate
+from kapwatch.store import Base, Listing, RunLock, RunLocked, Store, Study, StudyNews, migrate
 
 W1 = (date(2026, 11, 9), date(2026, 11, 16))
 W2 = (date(2026, 11, 16), date(2026, 11, 23))
@@ -264,3 +264,35 @@ def test_duplicates_merge_within_and_across_batches(store: Store) -> None:
     result = store.add_records(window.id, [*works, *again])
     assert (result.new, result.merged) == (len(works), len(works))
     assert {tuple(s.sources) for s in claimed(store, window.id)} == {("a", "b")}
+
+
+def test_a_batch_of_new_studies_keeps_each_sighting_and_news_with_its_own_study(
+    store: Store,
+) -> None:
+    # New studies go in with one INSERT per batch; their ids are read back, so a sighting or a
+    # piece of news on the wrong study would show here as a source or flag under another title.
+    first = store.open_window(*W1)
+    store.add_records(first.id, [rec("pubmed", "An older stored trial", pmid="1")])
+    claimed(store, first.id)
+    second = store.open_window(*W2)
+    feed = rec("jad", "Ketamine for PTSD: a pilot trial", doi="10.5555/p1")
+    retracted = rec(
+        "pubmed",
+        "Ketamine for PTSD: a pilot trial",
+        pmid="3",
+        doi="10.5555/p1",
+        pub_types=["Journal Article", "Retracted Publication"],
+    )
+    others = [rec(f"feed{i}", f"Unrelated work number {i} on something else") for i in range(3)]
+    result = store.add_records(second.id, [others[0], feed, others[1], retracted, others[2]])
+    assert (result.new, result.merged, result.news) == (4, 1, 1)
+    listed = {s.title: s for s in claimed(store, second.id)}
+    assert sorted(listed) == sorted([feed.title, *(o.title for o in others)])
+    assert listed[feed.title].sources == ["jad", "pubmed"]
+    assert listed[feed.title].pmid == "3" and "retracted" in listed[feed.title].flags
+    for i, other in enumerate(others):
+        assert listed[other.title].sources == [f"feed{i}"] and listed[other.title].flags == []
+    with store.session() as s:
+        news = s.execute(sa.select(StudyNews.kind, Study.title).join(Study)).all()
+    assert [tuple(row) for row in news] == [("retracted", feed.title)]
+    assert store.news_in(second.id) == []  # new in this window: listed as new, not as news
