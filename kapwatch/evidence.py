@@ -179,20 +179,21 @@ def _number(raw: str) -> int:
     return total
 
 
-_TOKEN = re.compile(r"\w+")
-_NUMBER_WORDS = frozenset(_UNITS + _TENS)
+# Where a match of _N can start: a word that begins with a digit, is a number word, or is "N".
+# The leading class lets the scan skip every other position without trying the words.
+_FIRST = "".join(sorted({w[0] for w in _UNITS + _TENS} | {"n"}))
+_COUNT_START = re.compile(
+    rf"(?=[\d{_FIRST}{_FIRST.upper()}])\b(?:\d|[Nn]\b|(?i:{'|'.join(_UNITS + _TENS)})\b)"
+)
 
 
 def _counts(text: str) -> Iterator[re.Match[str]]:
-    """What _N.finditer(text) gives, found faster: _N is tried only where a word starts with a
-    digit, is a number word or is "N" (every match of _N starts so), not at every word."""
+    """What _N.finditer(text) gives, found faster: _N is tried only where a count can start
+    (found by one scan in C), not at every position."""
     end = 0
-    for token in _TOKEN.finditer(text):
-        start = token.start()
-        word = token.group()
-        if start < end or not (
-            word[0].isdigit() or word.lower() in _NUMBER_WORDS or word in ("N", "n")
-        ):
+    for candidate in _COUNT_START.finditer(text):
+        start = candidate.start()
+        if start < end:
             continue
         match = _N.match(text, start)
         if match is not None:
@@ -279,10 +280,9 @@ def _merge(*parts: dict[str, str]) -> dict[str, str]:
 
 def read(text: StudyText, lexicon: Lexicon) -> Reading:
     title = lexicon.find(text.title)
-    conclusions, rest = _sentences(text)
+    conclusions, rest, background = _sentences(text)
     concluded = [(s, lexicon.find(s)) for s in conclusions]
     others = [(s, lexicon.find(s)) for s in rest]
-    background = _background(text)
     meshed = lexicon.find("", text.mesh)
     findings = _merge(
         title, *(f for s, f in concluded), *(f for s, f in others if s not in background), meshed
@@ -292,34 +292,20 @@ def read(text: StudyText, lexicon: Lexicon) -> Reading:
     return Reading(title, concluded, others, findings, full)
 
 
-def _background(text: StudyText) -> set[str]:
-    """The sentences that set the scene rather than report what the study found."""
-    if text.sections:
-        return {
-            s
-            for label, body in text.sections
-            if label.lower() in _BACKGROUND_LABELS
-            for s in split_sentences(body)
-        }
-    sentences = split_sentences(text.body)
-    return set(sentences[:1])
-
-
-def _sentences(text: StudyText) -> tuple[list[str], list[str]]:
-    """(conclusion sentences, the others last-first): conclusions are read first."""
+def _sentences(text: StudyText) -> tuple[list[str], list[str], set[str]]:
+    """(conclusion sentences, the others last-first, the background ones), each section split
+    once: conclusions are read first, and background sentences set the scene rather than report
+    what the study found."""
     if not text.sections:
         sentences = split_sentences(text.body)
-        return sentences[-2:][::-1], sentences[:-2][::-1]
-    conclusions = [
-        s for label, body in text.sections if _is_conclusion(label) for s in split_sentences(body)
-    ]
+        return sentences[-2:][::-1], sentences[:-2][::-1], set(sentences[:1])
+    split = [(label, split_sentences(body)) for label, body in text.sections]
+    conclusions = [s for label, found in split if _is_conclusion(label) for s in found]
     rest = [
-        s
-        for label, body in reversed(text.sections)
-        if not _is_conclusion(label)
-        for s in reversed(split_sentences(body))
+        s for label, found in reversed(split) if not _is_conclusion(label) for s in reversed(found)
     ]
-    return conclusions, rest
+    background = {s for label, found in split if label.lower() in _BACKGROUND_LABELS for s in found}
+    return conclusions, rest, background
 
 
 # A claim that says what happens *without* a therapy is about ketamine alone.
