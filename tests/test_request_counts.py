@@ -36,3 +36,36 @@ def test_a_backfill_past_the_history_limit_is_split_and_fetched_once() -> None:
     assert searches == 2  # two halves of the window, each under the limit
     efetches = 2 * -(-count // 2 // BATCH_SIZE)
     assert requests == 1 + searches + efetches  # the over-limit ESearch, two more, the EFetches
+
+
+def test_storing_new_records_takes_a_few_statements_a_batch_not_one_a_record(
+    database_url: str,
+) -> None:
+    import sqlalchemy as sa
+
+    from kapwatch.records import Record
+    from kapwatch.store import BATCH, Store
+
+    store = Store(database_url)
+    window = store.open_window(date(2026, 1, 5), date(2026, 1, 11))
+    count = 2 * BATCH + 200
+    records = [
+        Record(
+            "pubmed",
+            f"Ketamine and therapy, study {i}: outcomes at {i % 50} weeks",
+            pmid=str(10_000 + i),
+            authors=[f"Author{i % 300} A", "Second B"],
+            year=2026,
+        )
+        for i in range(count)
+    ]
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    result = store.add_records(window.id, records)
+    assert result.new == count
+    batches = -(-count // BATCH)
+    # Per batch: the look-ups by identifier and by block, the insert of the new studies, reading
+    # their ids back (SQLite), their sightings. Row by row it would be 2 * count.
+    assert len(statements) <= 6 * batches, statements[:12]
+    with store.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(sa.text("sightings"))) == count
