@@ -437,7 +437,7 @@ class Store:
         if s.get_bind().dialect.name == "sqlite":
             ids = _insert_sqlite(s, rows)
         else:  # PostgreSQL returns the ids in the order given, from batched statements
-            inserted = insert(Study).returning(Study.id, sort_by_parameter_order=True)
+            inserted = insert(_table(Study)).returning(Study.id, sort_by_parameter_order=True)
             ids = list(s.scalars(inserted, rows))
         sightings: list[dict[str, Any]] = []
         news: list[dict[str, Any]] = []

@@ -54,6 +54,7 @@ def test_storing_new_records_takes_a_few_statements_a_batch_not_one_a_record(
             "pubmed",
             f"Ketamine and therapy, study {i}: outcomes at {i % 50} weeks",
             pmid=str(10_000 + i),
+            doi=f"10.5555/k{i}" if i % 3 else None,  # rows with and without some columns
             authors=[f"Author{i % 300} A", "Second B"],
             year=2026,
         )
