@@ -37,7 +37,7 @@ from typing import Any
 from lxml import etree
 
 from bench.common import loopback_only, peak_mb, pin, reset_peak
-from kapwatch.pubmed import BATCH_SIZE
+from kapwatch.pubmed import BATCH_SIZE, _release
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -65,11 +65,7 @@ def _articles(path: Path) -> Iterator[Any]:
     )
     for _event, element in events:
         yield element
-        element.clear()
-        parent = element.getparent()
-        if parent is not None:
-            while element.getprevious() is not None:
-                del parent[0]
+        _release(element)  # as kapwatch's parser frees what it has read
 
 
 def _row(article: Any) -> Row:

@@ -556,6 +556,19 @@ def _strip(data: Any) -> Any:
 # --- the table -------------------------------------------------------------------------------
 
 
+def throughput_row(label: str, subject: str, data: dict[str, Any], notes: str) -> Row:
+    """A row for a one-core run over a file: its seconds, records, records/s and peak RSS."""
+    return Row(
+        label,
+        subject,
+        wall=fmt(data["seconds"], 1),
+        records=fmt(data["records"]),
+        rate=fmt(data["records_per_s"]),
+        peak=fmt(data["peak_rss_mb"], 0),
+        notes=notes,
+    )
+
+
 def floor_row(floor: dict[str, Any], processing: dict[str, Any]) -> Row:
     """The least work with the same records, beside kapwatch's figure on the same file."""
     label = f"processing floor ({floor.get('file', '?').split('-')[1]})"
@@ -570,15 +583,7 @@ def floor_row(floor: dict[str, Any], processing: dict[str, Any]) -> Row:
         notes.append(f"kapwatch runs at {same['records_per_s'] / floor['records_per_s']:.0%} of it")
     above = floor["records_per_s"] < 5_000
     notes.append(f"the 5,000/s target is {'above' if above else 'below'} this floor")
-    return Row(
-        label,
-        "least work, 1 core",
-        wall=fmt(floor["seconds"], 1),
-        records=fmt(floor["records"]),
-        rate=fmt(floor["records_per_s"]),
-        peak=fmt(floor["peak_rss_mb"], 0),
-        notes="; ".join(notes),
-    )
+    return throughput_row(label, "least work, 1 core", floor, "; ".join(notes))
 
 
 def build_rows(s: dict[str, Any]) -> list[Row]:
@@ -665,18 +670,13 @@ def build_rows(s: dict[str, Any]) -> list[Row]:
             rows.append(Row(label, "kapwatch", notes=data["error"][:80], met="NO"))
             continue
         st = data["stages"]
-        row = Row(
+        row = throughput_row(
             label,
             "kapwatch, 1 core",
-            wall=fmt(data["seconds"], 1),
-            records=fmt(data["records"]),
-            rate=fmt(data["records_per_s"]),
-            peak=fmt(data["peak_rss_mb"], 0),
-            notes=(
-                f"parse {st['parse']['per_s']:,}/s, normalise {st['normalise']['per_s']:,}/s, "
-                f"dedupe+store {st['dedupe_store']['per_s']:,}/s, classify {st['classify']['per_s']:,}/s "
-                f"(assess {st.get('classify.assess', {}).get('per_s', 0):,}/s); {data['relevant']:,} relevant"
-            ),
+            data,
+            f"parse {st['parse']['per_s']:,}/s, normalise {st['normalise']['per_s']:,}/s, "
+            f"dedupe+store {st['dedupe_store']['per_s']:,}/s, classify {st['classify']['per_s']:,}/s "
+            f"(assess {st.get('classify.assess', {}).get('per_s', 0):,}/s); {data['relevant']:,} relevant",
         )
         if "digest" in st:  # rendered after, not in the records/s; its peak is in peak MB
             row.notes += (
@@ -709,14 +709,11 @@ def build_rows(s: dict[str, Any]) -> list[Row]:
             else f"{data['input_mb']} MB input"
         )
         rows.append(
-            Row(
+            throughput_row(
                 "parsing EFetch XML (10k)",
                 subject,
-                wall=fmt(data["seconds"], 1),
-                records=fmt(data["records"]),
-                rate=fmt(data["records_per_s"]),
-                peak=fmt(data["peak_rss_mb"], 0),
-                notes=f"{ratio}; +{data['peak_over_baseline_mb']:,.0f} MB while parsing",
+                data,
+                f"{ratio}; +{data['peak_over_baseline_mb']:,.0f} MB while parsing",
             )
         )
     week = s.get("week_1m", {})
