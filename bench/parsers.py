@@ -50,10 +50,10 @@ def run(parser: str, path: Path) -> dict[str, Any]:
         try:
             with path.open("rb") as handle:
                 if parser == "entrez-read":
-                    count = len(Entrez.read(handle)["PubmedArticle"])  # type: ignore[no-untyped-call]
+                    count = len(Entrez.read(handle)["PubmedArticle"])
                 else:
                     count = 0
-                    for _record in Entrez.parse(handle):  # type: ignore[no-untyped-call]
+                    for _record in Entrez.parse(handle):
                         count += 1
         except Exception as exc:
             return {
