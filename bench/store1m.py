@@ -153,12 +153,10 @@ class Rows:
         self.skip: set[str] | None = None
 
     def __call__(self, record: Record, **columns: Any) -> dict[str, Any]:
-        study = self.new_study(record)
+        given = {**self.new_study(record).columns(), **columns}
         row: dict[str, Any] = {}
         for column in self.table.columns:
-            value = (
-                columns[column.key] if column.key in columns else getattr(study, column.key, None)
-            )
+            value = given.get(column.key)  # a column kapwatch leaves to its default: None
             if value is None and not column.nullable:
                 default = column.default
                 if default is not None and getattr(default, "is_callable", False):
