@@ -28,10 +28,10 @@ from typing import Any
 import httpx
 
 from bench.common import ROOT, emit, loopback_only, peak_mb, pin
-from kapwatch import pubmed
-from kapwatch.pubmed import BATCH_SIZE, Eutils, parse_esearch, parse_pubmed
-from kapwatch.seeds import load_seeds
+from kapwatch.seeds.articles import load_seeds
 from kapwatch.settings import Settings
+from kapwatch.sources import pubmed
+from kapwatch.sources.pubmed import BATCH_SIZE, Eutils, parse_esearch, parse_pubmed
 
 MARGIN = 0.020  # seconds beyond the 1-second window: scheduling jitter on a busy machine
 

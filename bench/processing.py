@@ -34,10 +34,14 @@ from typing import Any, TypeVar
 
 from bench import generate
 from bench.common import ROOT, loopback_only, peak_mb, pin, reset_peak, rss_mb
-from kapwatch import dedupe, digest, evidence, exports, pipeline
-from kapwatch.pubmed import BATCH_SIZE, parse_pubmed
-from kapwatch.seeds import load_seeds
-from kapwatch.store import AddResult, Store
+from kapwatch import pipeline
+from kapwatch.digest import exports
+from kapwatch.digest import render as digest
+from kapwatch.evidence import engine as evidence
+from kapwatch.seeds.articles import load_seeds
+from kapwatch.sources.pubmed import BATCH_SIZE, parse_pubmed
+from kapwatch.store import dedupe
+from kapwatch.store.store import AddResult, Store
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

@@ -539,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _query() -> str:
-    from kapwatch.seeds import load_seeds
+    from kapwatch.seeds.articles import load_seeds
 
     return load_seeds(ROOT / "seeds").query()
 

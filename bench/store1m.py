@@ -63,9 +63,9 @@ from bench.generate import (
     article_xml,
     core,
 )
-from kapwatch.pubmed import parse_pubmed
-from kapwatch.records import Record
-from kapwatch.store import ClaimLink, DigestItem, Sighting, Store, Study, Window, migrate
+from kapwatch.sources.pubmed import parse_pubmed
+from kapwatch.sources.records import Record
+from kapwatch.store.store import ClaimLink, DigestItem, Sighting, Store, Study, Window, migrate
 
 STORE_VERSION = 4
 STUDIES = 1_000_000
@@ -79,7 +79,7 @@ CHUNK = 20_000
 
 
 def cache_key(studies: int = STUDIES) -> str:
-    migrations = ROOT / "kapwatch" / "migrations" / "versions"
+    migrations = ROOT / "kapwatch" / "store" / "migrations" / "versions"
     digest = hashlib.sha256(f"{GENERATOR_VERSION}:{STORE_VERSION}:{studies}:{RELEVANT}".encode())
     # The schema, and the code that derives stored keys from a record: a change rebuilds.
     sources = [
@@ -146,7 +146,7 @@ class Rows:
     up with kapwatch's schema; only what a weekly run would have added later is set here."""
 
     def __init__(self) -> None:
-        from kapwatch import store as store_module
+        from kapwatch.store import store as store_module
 
         self.new_study = store_module._new_study
         self.table = _table(Study)
@@ -192,7 +192,7 @@ def build(studies: int = STUDIES, log: Any = print) -> tuple[Path, Path]:
     if db_path.exists() and watched_path.exists():
         return db_path, watched_path
     from bench.eutils import StandIn
-    from kapwatch.seeds import load_seeds
+    from kapwatch.seeds.articles import load_seeds
     from kapwatch.settings import Settings
 
     started = time.perf_counter()

@@ -19,11 +19,11 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from kapwatch.feeds import FeedsFileError
-from kapwatch.lexicon import LexiconError
-from kapwatch.seeds import FORM_ROLES, SeedError, Seeds, load_seeds
+from kapwatch.seeds.articles import FORM_ROLES, SeedError, Seeds, load_seeds
+from kapwatch.seeds.lexicon import LexiconError
 from kapwatch.settings import Settings, SettingsError, redact
-from kapwatch.store import RunLocked, Store, StoreError
+from kapwatch.sources.feeds import FeedsFileError
+from kapwatch.store.store import RunLocked, Store, StoreError
 
 app = typer.Typer(
     help="Weekly literature monitor for ketamine-assisted psychotherapy (KAP).",
@@ -96,7 +96,7 @@ def run_flow(since: date | None, until: date | None, send: bool) -> dict[str, An
     prefect_environment(settings)
     show_progress()
     with console.status("Running the weekly digest flow (Prefect starts a local server)…"):
-        from flows.weekly_digest import weekly_digest
+        from kapwatch.flow import weekly_digest
 
         try:
             return weekly_digest(since=since, until=until, send=send)
@@ -154,7 +154,7 @@ def run(
 @contextmanager
 def demo_environment(home: Path) -> Iterator[dict[str, Any]]:
     """Start the stand-in with the bundled recordings and point the settings at it."""
-    from kapwatch.standin import StandIn, serve
+    from kapwatch.demo.standin import StandIn, serve
 
     config = tomllib.loads((DEMO_DIR / "demo.toml").read_text(encoding="utf-8"))
     data = StandIn(feeds_dir=DEMO_DIR / "feeds", replay=True)
@@ -214,8 +214,8 @@ def demo(
 
 def check_citations(settings: Settings, seeds: Seeds, refresh: bool) -> list[Any]:
     """Every reference's verdict, looked up in PubMed unless the store has it cached."""
-    from kapwatch import citations
-    from kapwatch.pubmed import Eutils, EutilsError
+    from kapwatch.seeds import citations
+    from kapwatch.sources.pubmed import Eutils, EutilsError
 
     try:
         store = Store(settings.db_url)
@@ -358,7 +358,7 @@ def serve(
     prefect_environment(settings)
     from prefect.schedules import Cron
 
-    from flows.weekly_digest import weekly_digest
+    from kapwatch.flow import weekly_digest
 
     console.print(f"Serving weekly-digest on '{cron}' ({settings.timezone}); Ctrl-C to stop.")
     weekly_digest.serve(name="kapwatch-weekly", schedules=[Cron(cron, timezone=settings.timezone)])

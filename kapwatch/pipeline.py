@@ -1,4 +1,4 @@
-"""The weekly run's stages as plain functions; flows/ orchestrates them with Prefect.
+"""The weekly run's stages as plain functions; kapwatch.flow orchestrates them with Prefect.
 
 Each stage takes and returns plain values, so it runs and is tested without Prefect. A
 failing source becomes a SourceReport with status "error": it never stops the others.
@@ -15,17 +15,25 @@ from typing import Any
 
 import httpx
 
-from kapwatch import citations, pubmed
-from kapwatch import feeds as feeds_mod
-from kapwatch.digest import DigestFiles, SourceReport, build_context, read_head, render, subject
-from kapwatch.evidence import Engine, StudyText
-from kapwatch.exports import write_exports
-from kapwatch.lexicon import Lexicon
-from kapwatch.mail import MailError, build_message, deliver
-from kapwatch.records import Record
-from kapwatch.seeds import Seeds, load_seeds
+from kapwatch.delivery.email import MailError, build_message, deliver
+from kapwatch.digest.exports import write_exports
+from kapwatch.digest.render import (
+    DigestFiles,
+    SourceReport,
+    build_context,
+    read_head,
+    render,
+    subject,
+)
+from kapwatch.evidence.engine import Engine, StudyText
+from kapwatch.seeds import citations
+from kapwatch.seeds.articles import Seeds, load_seeds
+from kapwatch.seeds.lexicon import Lexicon
 from kapwatch.settings import Settings, redact
-from kapwatch.store import AddResult, Listing, Store, Study, Window, WindowStudies
+from kapwatch.sources import feeds as feeds_mod
+from kapwatch.sources import pubmed
+from kapwatch.sources.records import Record
+from kapwatch.store.store import AddResult, Listing, Store, Study, Window, WindowStudies
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)

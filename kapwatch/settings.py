@@ -12,7 +12,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kapwatch.resources import BUNDLED_SEEDS
+
 NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+
 SECURITY_MODES = ("starttls", "ssl", "none")
 
 
@@ -113,7 +116,7 @@ class Settings:
         return cls(
             home=Path(get("HOME", "./var")),
             database_url=get("DATABASE_URL"),
-            seeds_dir=Path(get("SEEDS_DIR", "./seeds")),
+            seeds_dir=Path(get("SEEDS_DIR", "")) if get("SEEDS_DIR", "") else default_seeds(),
             feeds_file=Path(feeds_file) if feeds_file else None,
             eutils_url=eutils.rstrip("/") + "/",
             ncbi_email=get("NCBI_EMAIL"),
@@ -144,3 +147,10 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+def default_seeds() -> Path:
+    """./seeds when the working folder has one (a checkout, or `kapwatch init`), else the
+    seeds that ship with kapwatch."""
+    local = Path("./seeds")
+    return local if (local / "manifest.toml").is_file() else BUNDLED_SEEDS

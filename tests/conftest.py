@@ -20,10 +20,10 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 from aiosmtpd.controller import Controller
 
-from kapwatch.seeds import Seeds, load_seeds
+from kapwatch.demo.standin import Running, StandIn, serve
+from kapwatch.seeds.articles import Seeds, load_seeds
 from kapwatch.settings import Settings
-from kapwatch.standin import Running, StandIn, serve
-from kapwatch.store import Store
+from kapwatch.store.store import Store
 from tests.helpers import write_feeds
 
 ROOT = Path(__file__).resolve().parent.parent

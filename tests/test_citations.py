@@ -6,13 +6,13 @@ import tomllib
 from datetime import date
 from pathlib import Path
 
-from kapwatch import citations
-from kapwatch.pubmed import Eutils
-from kapwatch.records import Record
-from kapwatch.seeds import Reference, Seeds
+from kapwatch.demo.standin import StandIn, serve
+from kapwatch.seeds import citations
+from kapwatch.seeds.articles import Reference, Seeds
 from kapwatch.settings import Settings
-from kapwatch.standin import StandIn, serve
-from kapwatch.store import Store
+from kapwatch.sources.pubmed import Eutils
+from kapwatch.sources.records import Record
+from kapwatch.store.store import Store
 
 from .helpers import WEEK1, WEEK2, run_week
 

@@ -85,7 +85,7 @@ def test_demo_produces_a_digest_with_claims_marked(tmp_path: Path) -> None:
 
 
 def test_seeds_check_json_then_cached(tmp_path: Path) -> None:
-    from kapwatch.standin import StandIn, serve
+    from kapwatch.demo.standin import StandIn, serve
 
     data = StandIn()
     data.load_pubmed(ROOT / "kapwatch" / "demo" / "citations.xml", listed=False)
@@ -106,7 +106,7 @@ def test_seeds_check_json_then_cached(tmp_path: Path) -> None:
 
 
 def test_seeds_check_with_pubmed_down_is_one_line(tmp_path: Path) -> None:
-    from kapwatch.standin import StandIn, serve
+    from kapwatch.demo.standin import StandIn, serve
 
     data = StandIn()
     data.fail("/entrez/eutils/ecitmatch.cgi", status=400, body=b"<ERROR>bad</ERROR>")

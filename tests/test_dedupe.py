@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from kapwatch.dedupe import Candidate, author_key, best_match, normalize_doi, title_key
+from kapwatch.store.dedupe import Candidate, author_key, best_match, normalize_doi, title_key
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kapwatch.standin import Running
+from kapwatch.demo.standin import Running
 
 from .conftest import ROOT, SEEDS_DIR, free_port
 from .helpers import write_feeds

@@ -8,12 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from kapwatch.digest import SourceReport, build_context, read_head, render, subject, write_json
-from kapwatch.exports import write_exports
+from kapwatch.digest.exports import write_exports
+from kapwatch.digest.render import (
+    SourceReport,
+    build_context,
+    read_head,
+    render,
+    subject,
+    write_json,
+)
 from kapwatch.pipeline import Setup, assess_window
-from kapwatch.records import Record
-from kapwatch.seeds import Seeds
-from kapwatch.store import Store, WindowStudies
+from kapwatch.seeds.articles import Seeds
+from kapwatch.sources.records import Record
+from kapwatch.store.store import Store, WindowStudies
 
 WET_ABSTRACT = (
     "BACKGROUND: Ketamine relieves PTSD quickly but the effect fades. "
@@ -140,7 +147,7 @@ def test_news_about_an_earlier_study_is_listed_and_flagged(
 
 
 def test_author_lists_read_naturally() -> None:
-    from kapwatch.digest import _authors_short
+    from kapwatch.digest.render import _authors_short
 
     assert _authors_short([]) == ""
     assert _authors_short(["Doe J"]) == "Doe J"

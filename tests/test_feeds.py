@@ -11,7 +11,14 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kapwatch.feeds import Feed, FeedError, FeedsFileError, fetch_feed, load_feeds, parse_feed
+from kapwatch.sources.feeds import (
+    Feed,
+    FeedError,
+    FeedsFileError,
+    fetch_feed,
+    load_feeds,
+    parse_feed,
+)
 
 from .conftest import E2E_FIXTURES, SEEDS_DIR
 

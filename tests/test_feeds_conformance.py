@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kapwatch.feeds import Feed, FeedError, parse_feed
+from kapwatch.sources.feeds import Feed, FeedError, parse_feed
 
 from .conftest import SHARED_DATA
 

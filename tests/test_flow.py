@@ -14,8 +14,8 @@ import pytest
 import yaml
 from aiosmtpd.controller import Controller
 
+from kapwatch.demo.standin import StandIn, serve
 from kapwatch.settings import Settings
-from kapwatch.standin import StandIn, serve
 
 from .conftest import E2E_FIXTURES as FIXTURES
 from .conftest import ROOT, SEEDS_DIR, Inbox
@@ -39,7 +39,7 @@ def test_weekly_digest_flow_over_two_windows(
     smtp_server: tuple[Controller, Inbox],
     database_url: str,
 ) -> None:
-    from flows.weekly_digest import weekly_digest
+    from kapwatch.flow import weekly_digest
 
     controller, inbox = smtp_server
     data = StandIn(feeds_dir=FIXTURES)
@@ -103,7 +103,7 @@ def test_weekly_digest_flow_over_two_windows(
 
 
 def test_prefect_yaml_deployment_fits_the_flow() -> None:
-    from flows.weekly_digest import weekly_digest
+    from kapwatch.flow import weekly_digest
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     (deployment,) = spec["deployments"]
@@ -117,7 +117,7 @@ def test_prefect_yaml_deployment_fits_the_flow() -> None:
 
 
 def test_weekly_digest_signature() -> None:
-    from flows.weekly_digest import weekly_digest
+    from kapwatch.flow import weekly_digest
 
     params = weekly_digest.validate_parameters({"since": "2026-11-01", "send": False})
     assert params["since"] == date(2026, 11, 1) and params["send"] is False
@@ -150,8 +150,8 @@ def test_the_schedule_is_monday_0700_local_across_daylight_saving(timezone: str)
 def test_a_second_run_started_meanwhile_stops_with_a_clear_message(
     harness: None, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.weekly_digest import weekly_digest
-    from kapwatch.store import RunLocked, Store
+    from kapwatch.flow import weekly_digest
+    from kapwatch.store.store import RunLocked, Store
 
     for name, value in {
         "KAPWATCH_HOME": str(settings.home),

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from kapwatch.mail import MailError, build_message, deliver
+from kapwatch.delivery.email import MailError, build_message, deliver
 from kapwatch.settings import Settings
 
 from .conftest import Inbox, free_port

@@ -9,10 +9,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from kapwatch import pipeline
-from kapwatch.digest import SourceReport
-from kapwatch.feeds import Feed
+from kapwatch.digest.render import SourceReport
 from kapwatch.settings import Settings
-from kapwatch.store import Store
+from kapwatch.sources.feeds import Feed
+from kapwatch.store.store import Store
 
 from .conftest import Inbox
 from .helpers import WEEK1, WEEK2, mailing_to, run_week
@@ -90,7 +90,7 @@ def test_every_source_failing_means_no_digest(settings: Settings) -> None:
 
 
 def test_feed_filter_keeps_only_ketamine_items(seeds) -> None:  # type: ignore[no-untyped-def]
-    from kapwatch.records import Record
+    from kapwatch.sources.records import Record
 
     assert pipeline.mentions_drug(Record("x", "Esketamine nasal spray"), seeds.lexicon)
     assert not pipeline.mentions_drug(Record("x", "Lithium and the kidney"), seeds.lexicon)

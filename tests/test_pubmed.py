@@ -21,8 +21,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from kapwatch import pubmed
-from kapwatch.pubmed import (
+from kapwatch.settings import Settings
+from kapwatch.sources import pubmed
+from kapwatch.sources.pubmed import (
     Eutils,
     EutilsError,
     HistoryGone,
@@ -33,7 +34,6 @@ from kapwatch.pubmed import (
     parse_pubmed,
     search_window,
 )
-from kapwatch.settings import Settings
 
 from .conftest import E2E_FIXTURES, SHARED_DATA
 
@@ -472,7 +472,7 @@ def test_biopython_cache_is_kept_out_of_the_home_directory(tmp_path: Path) -> No
     # A fresh process with its own HOME: Biopython creates ~/.config/biopython when its parser
     # module is first imported, unless Entrez.local_cache was set before.
     script = (
-        "import sys; from kapwatch.pubmed import parse_esearch; "
+        "import sys; from kapwatch.sources.pubmed import parse_esearch; "
         "print(parse_esearch(sys.stdin.buffer.read()).count)"
     )
     done = subprocess.run(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kapwatch.pubmed import EutilsError, ParseStats, _entrez, parse_esearch, parse_pubmed
+from kapwatch.sources.pubmed import EutilsError, ParseStats, _entrez, parse_esearch, parse_pubmed
 
 from .conftest import SHARED_DATA
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kapwatch.pubmed import ParseStats, parse_pubmed
+from kapwatch.sources.pubmed import ParseStats, parse_pubmed
 
 from .conftest import E2E_FIXTURES, SHARED_DATA
 
@@ -109,7 +109,7 @@ def test_a_20k_record_response_is_parsed_without_holding_it(tmp_path: Path) -> N
     import sys
     from datetime import date
 
-    from kapwatch.standin import EFETCH_HEAD, StandIn
+    from kapwatch.demo.standin import EFETCH_HEAD, StandIn
 
     data = StandIn()
     data.add_synthetic(20_000, date(2026, 1, 1), 30)
@@ -121,7 +121,7 @@ def test_a_20k_record_response_is_parsed_without_holding_it(tmp_path: Path) -> N
         out.write(b"</PubmedArticleSet>\n")
     size_mb = body.stat().st_size / 2**20
     probe = (
-        "import resource, sys; from kapwatch.pubmed import parse_pubmed; "
+        "import resource, sys; from kapwatch.sources.pubmed import parse_pubmed; "
         "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
         "n = sum(1 for _ in parse_pubmed(open(sys.argv[1], 'rb'))) if sys.argv[1] else 0; "
         "print(n, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)"
@@ -137,7 +137,7 @@ def test_a_20k_record_response_is_parsed_without_holding_it(tmp_path: Path) -> N
 def test_spaces_between_inline_tags_are_kept() -> None:
     """Whitespace-only text between <i>, <b>, <sup> is a word break, not layout: dropping it
     (lxml's remove_blank_text, ~7 % faster) would glue words together."""
-    from kapwatch.standin import EFETCH_HEAD
+    from kapwatch.demo.standin import EFETCH_HEAD
 
     xml = EFETCH_HEAD + (
         b"<PubmedArticle><MedlineCitation><PMID>1</PMID><Article><Journal><Title>J</Title>"

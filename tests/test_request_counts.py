@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from kapwatch.pubmed import BATCH_SIZE, MAX_HITS, Eutils, search_window
+from kapwatch.demo.standin import StandIn, serve
 from kapwatch.settings import Settings
-from kapwatch.standin import StandIn, serve
+from kapwatch.sources.pubmed import BATCH_SIZE, MAX_HITS, Eutils, search_window
 
 
 def run(count: int, days: int, since: date, until: date) -> tuple[int, int, int]:
@@ -43,8 +43,8 @@ def test_storing_new_records_takes_a_few_statements_a_batch_not_one_a_record(
 ) -> None:
     import sqlalchemy as sa
 
-    from kapwatch.records import Record
-    from kapwatch.store import BATCH, Store
+    from kapwatch.sources.records import Record
+    from kapwatch.store.store import BATCH, Store
 
     store = Store(database_url)
     window = store.open_window(date(2026, 1, 5), date(2026, 1, 11))

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kapwatch.lexicon import LexiconError, load_lexicon
-from kapwatch.seeds import (
+from kapwatch.seeds.articles import (
     SeedError,
     Seeds,
     find_citations,
@@ -14,6 +13,7 @@ from kapwatch.seeds import (
     parse_reference,
     split_sentences,
 )
+from kapwatch.seeds.lexicon import LexiconError, load_lexicon
 
 from .conftest import SEEDS_DIR
 

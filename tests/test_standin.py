@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from kapwatch.standin import StandIn, serve
+from kapwatch.demo.standin import StandIn, serve
 
 from .conftest import E2E_FIXTURES as FIXTURES
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kapwatch.evidence import Assessment, Engine, StudyText
-from kapwatch.seeds import Seeds, load_seeds
+from kapwatch.evidence.engine import Assessment, Engine, StudyText
+from kapwatch.seeds.articles import Seeds, load_seeds
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

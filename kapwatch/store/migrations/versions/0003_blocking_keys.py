@@ -8,7 +8,7 @@ Create Date: 2026-11-22
 import sqlalchemy as sa
 from alembic import op
 
-from kapwatch import dedupe
+from kapwatch.store import dedupe
 
 revision = "0003"
 down_revision = "0002"
@@ -35,7 +35,9 @@ def upgrade() -> None:
         sa.column("locus", sa.String),
     )
     rows = conn.execute(
-        sa.select(studies.c.id, studies.c.title_key, studies.c.year, studies.c.volume, studies.c.pages)
+        sa.select(
+            studies.c.id, studies.c.title_key, studies.c.year, studies.c.volume, studies.c.pages
+        )
     ).all()
     updates = [
         {

@@ -48,9 +48,9 @@ from sqlalchemy.orm import (
     selectinload,
 )
 
-from kapwatch import dedupe
-from kapwatch.evidence import Assessment
-from kapwatch.records import Record
+from kapwatch.evidence.engine import Assessment
+from kapwatch.sources.records import Record
+from kapwatch.store import dedupe
 
 
 def _now() -> datetime:

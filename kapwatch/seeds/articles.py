@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kapwatch.dedupe import fold, normalize_doi
-from kapwatch.lexicon import Lexicon, load_lexicon
+from kapwatch.seeds.lexicon import Lexicon, load_lexicon
+from kapwatch.store.dedupe import fold, normalize_doi
 from kapwatch.tomlfile import read_toml, tables
 
 

@@ -17,11 +17,11 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from kapwatch.dedupe import fold, normalize_doi
-from kapwatch.lexicon import Lexicon
-from kapwatch.pubmed import Eutils
-from kapwatch.records import Record
-from kapwatch.seeds import Claim, Reference, Seeds
+from kapwatch.seeds.articles import Claim, Reference, Seeds
+from kapwatch.seeds.lexicon import Lexicon
+from kapwatch.sources.pubmed import Eutils
+from kapwatch.sources.records import Record
+from kapwatch.store.dedupe import fold, normalize_doi
 
 STATUSES = ("verified", "details_differ", "off_topic", "retracted", "corrected", "not_found")
 SAME_TITLE = 90  # rapidfuzz score at which two titles are the same title

@@ -21,9 +21,9 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from kapwatch.dedupe import fold, normalize_doi
-from kapwatch.pubmed import parse_pubmed
-from kapwatch.records import Record
+from kapwatch.sources.pubmed import parse_pubmed
+from kapwatch.sources.records import Record
+from kapwatch.store.dedupe import fold, normalize_doi
 
 SYLLABLES = ["ka", "lo", "mi", "ren", "sa", "to", "vu", "zel", "an", "bri"]
 DESIGNS = [

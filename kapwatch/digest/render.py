@@ -13,10 +13,10 @@ from typing import Any, TextIO
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from kapwatch.seeds import Seeds
-from kapwatch.store import Listing, Study, Window
+from kapwatch.resources import TEMPLATES
+from kapwatch.seeds.articles import Seeds
+from kapwatch.store.store import Listing, Study, Window
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STANCE_ORDER = ("challenges", "mixed", "extends", "supports")
 
 

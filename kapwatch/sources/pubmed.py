@@ -28,9 +28,9 @@ from urllib.parse import urlparse
 import httpx
 from lxml import etree
 
-from kapwatch.dedupe import normalize_doi
-from kapwatch.records import Correction, Record
 from kapwatch.settings import Settings, redact
+from kapwatch.sources.records import Correction, Record
+from kapwatch.store.dedupe import normalize_doi
 
 log = logging.getLogger(__name__)
 

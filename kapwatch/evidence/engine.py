@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from kapwatch.lexicon import Lexicon
-from kapwatch.seeds import Claim, split_sentences
+from kapwatch.seeds.articles import Claim, split_sentences
+from kapwatch.seeds.lexicon import Lexicon
 
 RELEVANCE_THRESHOLD = 0.5
 

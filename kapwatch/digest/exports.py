@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from kapwatch.digest import atomic, listed_studies, read_head
+from kapwatch.digest.render import atomic, listed_studies, read_head
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_FILE = "feed.xml"

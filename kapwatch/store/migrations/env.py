@@ -1,9 +1,9 @@
-"""Alembic environment: kapwatch runs migrations itself (kapwatch.store.migrate)."""
+"""Alembic environment: kapwatch runs migrations itself (kapwatch.store.store.migrate)."""
 
 from alembic import context
 from sqlalchemy import pool
 
-from kapwatch.store import Base, make_engine
+from kapwatch.store.store import Base, make_engine
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or ""

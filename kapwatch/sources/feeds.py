@@ -20,8 +20,8 @@ from typing import Any
 import feedparser
 import httpx
 
-from kapwatch.dedupe import normalize_doi
-from kapwatch.records import Record
+from kapwatch.sources.records import Record
+from kapwatch.store.dedupe import normalize_doi
 from kapwatch.tomlfile import read_toml, tables
 
 USER_AGENT = "kapwatch/0.1 (literature monitor; +https://pubmed.ncbi.nlm.nih.gov/)"
