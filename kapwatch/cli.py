@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from kapwatch.seeds.articles import FORM_ROLES, SeedError, Seeds, load_seeds
+from kapwatch.seeds.articles import SeedError, Seeds, load_seeds
 from kapwatch.seeds.lexicon import LexiconError
 from kapwatch.settings import Settings, SettingsError, redact
 from kapwatch.sources.feeds import FeedsFileError
@@ -289,13 +289,13 @@ def seeds_command(
         claims.add_column("id", no_wrap=True)
         claims.add_column("claim")
         claims.add_column("cites")
-        claims.add_column("population / intervention / outcome")
+        claims.add_column("restated / family")
         for claim in article.claims:
             claims.add_row(
                 claim.id,
                 claim.text,
                 ", ".join(claim.citations) or "(uncited)",
-                " / ".join(", ".join(claim.form[part]) or "-" for part in FORM_ROLES),
+                f"{claim.restated}\n[dim]{claim.family if claim.linkable else 'not linked'}[/]",
             )
         console.print(claims)
         refs = Table(title=f"{len(article.references)} references")
@@ -335,12 +335,18 @@ def seeds_json(seeds: Seeds) -> dict[str, Any]:
                         "citations": c.citations,
                         "concepts": c.concepts,
                         "form": c.form,
+                        "restated": c.restated,
+                        "family": c.family,
+                        "linkable": c.linkable,
                     }
                     for c in a.claims
                 ],
                 "unresolved_citations": a.unresolved,
             }
             for a in seeds.articles
+        ],
+        "families": [
+            {"id": f.id, "title": f.title, "members": list(f.members)} for f in seeds.families
         ],
         "terms": seeds.terms(),
         "query": seeds.query(),

@@ -25,7 +25,7 @@ from kapwatch.digest.render import (
     render,
     subject,
 )
-from kapwatch.evidence.engine import Engine, StudyText
+from kapwatch.evidence import Engine, StudyText
 from kapwatch.seeds import citations
 from kapwatch.seeds.articles import Seeds, load_seeds
 from kapwatch.seeds.lexicon import Lexicon

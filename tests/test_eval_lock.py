@@ -6,11 +6,11 @@ from __future__ import annotations
 import tomllib
 
 from tests.eval.data import HERE, in_test_split, load_studies
-from tests.eval.split import LOCK, test_split_digest
+from tests.eval.split import LOCK, locked_digest
 
 
 def test_the_test_split_is_unchanged() -> None:
-    assert test_split_digest() == LOCK.read_text().strip(), (
+    assert locked_digest() == LOCK.read_text().strip(), (
         "tests/eval/test/ changed: the test split is locked. A label found wrong is fixed in a "
         "commit of its own that gives the reason and rewrites tests/eval/LOCK "
         "(python -m tests.eval.split --lock); never to fit the engine."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kapwatch.evidence.engine import Assessment, Link, StudyText
+from kapwatch.evidence import Assessment, Link, StudyText
 from tests.eval.data import Labelled, family_links, in_test_split
-from tests.eval.metrics import FIGURES, figures, interval, study_counts
+from tests.eval.metrics import FIGURES, figures, intervals, study_counts
 
 FAMILY = {"a1": "a", "a2": "a", "b1": "b"}
 
@@ -44,8 +44,8 @@ def test_interval_holds_the_estimate_and_narrows_with_more_studies() -> None:
     miss: Counter[str] = Counter(link_fp=1)
     few = [hit, hit, hit, miss] * 5
     many = few * 20
-    low_few, high_few = interval(few, FIGURES["link_precision"])
-    low_many, high_many = interval(many, FIGURES["link_precision"])
+    low_few, high_few = intervals(few)["link_precision"]
+    low_many, high_many = intervals(many)["link_precision"]
     assert low_few is not None and high_few is not None
     assert low_many is not None and high_many is not None
     assert low_few <= 0.75 <= high_few and low_many <= 0.75 <= high_many

@@ -48,7 +48,7 @@ from sqlalchemy.orm import (
     selectinload,
 )
 
-from kapwatch.evidence.engine import Assessment
+from kapwatch.evidence import Assessment
 from kapwatch.sources.records import Record
 from kapwatch.store import dedupe
 

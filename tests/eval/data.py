@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from kapwatch.evidence.engine import StudyText
+from kapwatch.evidence import StudyText
 from kapwatch.vocabulary import STANCE_ORDER
 
 HERE = Path(__file__).resolve().parent

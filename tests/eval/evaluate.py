@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Any
 
-from kapwatch.evidence.engine import Assessment, Engine
+from kapwatch.evidence import Assessment, Engine
 from kapwatch.seeds.articles import Seeds, load_seeds
 from tests.eval.data import HERE, SPLITS, Labelled, load_studies
 from tests.eval.metrics import calibration, confusion, figures, per_key, study_counts

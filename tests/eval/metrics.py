@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kapwatch.evidence.engine import Assessment
+from kapwatch.evidence import Assessment
 from tests.eval.data import Labelled, family_links
 
 CONTRARY = {"challenges", "mixed"}
@@ -79,33 +79,35 @@ def study_counts(study: Labelled, result: Assessment, family_of: dict[str, str])
     return c
 
 
-def interval(
-    counts: Sequence[Counter[str]], figure: Callable[[Counter[str]], float | None]
-) -> tuple[float | None, float | None]:
-    """The 5th and 95th percentiles of the figure over studies resampled with replacement."""
+def intervals(counts: Sequence[Counter[str]]) -> dict[str, tuple[float | None, float | None]]:
+    """Each figure's 5th and 95th percentiles over studies resampled with replacement."""
     rng = random.Random(SEED)
-    values = []
+    values: dict[str, list[float]] = {name: [] for name in FIGURES}
     for _ in range(RESAMPLES):
         total: Counter[str] = Counter()
         for c in rng.choices(counts, k=len(counts)):
             total.update(c)
-        value = figure(total)
-        if value is not None:
-            values.append(value)
-    if not values:
-        return None, None
-    values.sort()
-    return values[int(0.05 * (len(values) - 1))], values[int(0.95 * (len(values) - 1))]
+        for name, figure in FIGURES.items():
+            value = figure(total)
+            if value is not None:
+                values[name].append(value)
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for name, found in values.items():
+        found.sort()
+        last = len(found) - 1
+        out[name] = (found[int(0.05 * last)], found[int(0.95 * last)]) if found else (None, None)
+    return out
 
 
 def figures(counts: Sequence[Counter[str]], with_intervals: bool = True) -> dict[str, Any]:
     total: Counter[str] = Counter()
     for c in counts:
         total.update(c)
+    spread = intervals(counts) if with_intervals and counts else {}
     out: dict[str, Any] = {"studies": len(counts)}
     for name, figure in FIGURES.items():
         value = figure(total)
-        low, high = interval(counts, figure) if with_intervals else (None, None)
+        low, high = spread.get(name, (None, None))
         out[name] = {
             "value": None if value is None else round(value, 3),
             "low": None if low is None else round(low, 3),

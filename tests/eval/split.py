@@ -21,7 +21,7 @@ LOCK = HERE / "LOCK"
 _STUDY = re.compile(r"^\[\[study\]\]\s*$", re.MULTILINE)
 
 
-def test_split_digest(folder: Path = HERE) -> str:
+def locked_digest(folder: Path = HERE) -> str:
     digest = hashlib.sha256()
     for path in sorted((folder / "test").glob("*.toml")):
         digest.update(path.read_bytes())
@@ -64,7 +64,7 @@ def main(argv: list[str]) -> int:
         dev, test = distribute(path)
         print(f"{path.name}: {dev} to dev, {test} to test")
     if args.lock:
-        LOCK.write_text(test_split_digest() + "\n", encoding="utf-8")
+        LOCK.write_text(locked_digest() + "\n", encoding="utf-8")
         print(f"test split locked: {LOCK.read_text().strip()}")
     return 0
 
