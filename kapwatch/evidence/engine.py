@@ -8,7 +8,7 @@ restated in seeds/ (kapwatch.seeds.claims), so nothing here names a drug, a clai
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kapwatch.evidence.confidence import Calibration, LinkFeatures, load_calibration
 from kapwatch.evidence.design import classify_design, sample_size
@@ -173,13 +173,14 @@ class Engine:
             wanted = set(self.concepts[claim.id])
             in_conclusions = _best_sentence(reading.conclusions, wanted, self.lexicon)
             evidence = in_conclusions or _best_sentence(reading.rest, wanted, self.lexicon)
+            if evidence is None and how != SAME and conclusions:
+                # The study is in another population or form than the claim names, so it may
+                # share no word with it: its main conclusion is the evidence.
+                evidence = conclusions[0]
             if evidence is None:
                 continue
             if evidence not in tones:
-                tone = read_tone([*conclusions, evidence])
-                if not (tone.null or tone.fades or tone.positive):
-                    tone = read_tone(findings)  # the conclusions are silent: read the results
-                tones[evidence] = tone
+                tones[evidence] = _tone(conclusions, evidence, findings)
             tone = tones[evidence]
             how_it_bears = stance(claim_profile, how, facts, tone)
             if how_it_bears is None:
@@ -219,6 +220,20 @@ class Engine:
             n=sample_size(text.body),
             links=self.links(text, reading, design) if relevant else [],
         )
+
+
+def _tone(conclusions: list[str], evidence: str, findings: list[str]) -> Tone:
+    """What the conclusions and the evidence sentence say, with the results' null and fading
+    findings kept: a primary outcome that missed is often in the results while the conclusions
+    speak of promise, and a careful reader weighs both."""
+    main = read_tone([*conclusions, evidence])
+    every = read_tone(findings)
+    if not (main.null or main.fades or main.positive):
+        return every  # the conclusions are silent: read the results
+    # A null result elsewhere counts when it is the primary outcome's, or when the conclusions
+    # claim no benefit either.
+    null = main.null or every.null_primary or (every.null and not main.positive)
+    return replace(main, null=null, fades=main.fades or every.fades)
 
 
 def _best_sentence(

@@ -160,6 +160,8 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
     if claim.asserts_fading:
         # Whether the benefit fades is tested by a study that follows it over time.
         return _population(claim, facts) if findings.lasting or _follows_up(findings) else None
+    if rapid_test and how is None:
+        return SAME  # relief within hours confirms a claim of rapid relief, in whoever shows it
     if not rapid_test:
         for group in claim.groups():
             if group == "course" and how == SAME and _specific(claim.therapies, lexicon):

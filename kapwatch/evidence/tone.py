@@ -32,13 +32,16 @@ _NULL = re.compile(
     r"|no better than|worse than|inferior to|not noninferior|noninferiority (?:was )?not"
     r"|(?:primary|main) (?:end ?point|outcome) was not|missed (?:its|the) primary"
     r"|did not reach (?:statistical )?significance|non-?significant"
-    r"|(?:lack|absence) of (?:efficacy|effect|benefit|evidence|superiority))\b",
+    r"|(?:lack|absence) of (?:efficacy|effect|benefit|evidence|superiority)"
+    r"|(?:has|have|had) not been (?:shown|demonstrated|established)|did not establish"
+    r"|(?:trials?|studies|results?) (?:were|was) negative|aggravat\w*|exacerbat\w*|worsen\w*"
+    r"|below the (?:sensitivity|threshold)|not (?:detectable|detected)|no (?:detectable|measurable))\b",
     re.IGNORECASE,
 )
 # What a null finding is sometimes about that is not the claim's outcome.
 _NOT_OUTCOME = re.compile(
     r"\b(?:adverse|side[- ]effects?|safety|toleran|tolerab|dropout|drop-out|discontinu|"
-    r"withdraw|blood pressure|heart rate|dissociat|baseline|demographic|serious|vital signs|"
+    r"withdraw|blood pressure|heart rate|dissociat|at baseline|baseline (?:characteristic|demographic|score|severity|level)|demographic|serious|vital signs|"
     r"hemodynamic|haemodynamic|nausea|vomiting|dizziness|headache|psychotomimetic|"
     r"cognitive (?:function|impairment|performance))\w*",
     re.IGNORECASE,
@@ -50,13 +53,16 @@ _FADES = re.compile(
     r"dissipat\w*|no longer (?:significant|superior|different|present|evident|detectable)|"
     r"loss of (?:effect|response|benefit|remission)|lost (?:by|within|after|at)|"
     r"(?:were|was) lost(?! to follow)|did not persist|did not last|did not endure|"
-    r"(?:gone|absent) (?:by|at|after))\b",
+    r"(?:gone|absent) (?:by|at|after)|temporar(?:y|ily)|"
+    r"(?:time to relapse|effects?|benefits?|improvements?) (?:\w+ ){0,2}(?:is|was|were|are) short|"
+    r"last(?:s|ed|ing)? (?:only )?(?:up to |about |for |around ){1,2}(?:\w+ )?(?:a|one|two|three|\d+) (?:days?|weeks?))\b",
     re.IGNORECASE,
 )
 # "reduced the risk of relapse", "delayed relapse": relapse prevented is not a benefit fading.
 _PREVENTED = re.compile(
     r"\b(?:reduc\w*|delay\w*|prevent\w*|lower\w*|decreas\w*|longer|fewer|protect\w*)"
-    r"(?: \w+){0,4} (?:relapse|loss of response)|relapse[- ]prevention|time to relapse|"
+    r"(?: \w+){0,4} (?:relapse|loss of response)|relapse[- ]prevention|"
+    r"(?:longer|delayed|prolonged) time to relapse|"
     r"(?:risk|rates?|odds|hazard) of relapse|relapse (?:risk|rates?|hazard)",
     re.IGNORECASE,
 )
@@ -67,9 +73,11 @@ _LASTS = re.compile(
     r"long-term (?:benefit|improvement|reduction|efficacy|remission))\b",
     re.IGNORECASE,
 )
-# A follow-up of months: what a benefit must reach to count as lasting without treatment.
+# A follow-up of a month or more: what a benefit must reach to count as lasting without
+# treatment.
 _MONTHS = re.compile(
     r"\b(?:\d+|one|two|three|four|five|six|nine|twelve)[- ]months?\b|\b(?:9\d|1\d\d|[2-9]\d\d) days\b|"
+    r"\b(?:[4-9]|1\d|four|five|six|eight|ten|twelve)[- ]weeks?\b|"
     r"\b(?:one|1)[- ]year\b|\blong-term\b",
     re.IGNORECASE,
 )
@@ -94,6 +102,7 @@ _STATISTICS = re.compile(
     r"certainty of (?:the )?evidence|quality of (?:the )?evidence|GRADE)\b",
     re.IGNORECASE,
 )
+_PRIMARY = re.compile(r"\bprimary\b|\bmain outcome\b|\bend ?point\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;:]|,? (?:but|while|whereas|although|though|however|yet) ", re.IGNORECASE)
 _NONINFERIOR = re.compile(r"\bnon[- ]?inferior(ity)?\b", re.IGNORECASE)
 
@@ -107,6 +116,7 @@ class Tone:
     fades: bool  # a benefit that did not last
     lasts: bool  # a benefit that lasted
     lasts_months: bool = False  # ... for months
+    null_primary: bool = False  # a null result said of the primary outcome
 
 
 def _normalise(text: str) -> str:
@@ -133,4 +143,5 @@ def read_tone(sentences: list[str]) -> Tone:
     # than midazolam for reducing symptoms" names a reduction it did not find.
     clauses = [c for s in kept for c in _CLAUSE.split(s)]
     positive = any(_POSITIVE.search(_NEGATED.sub(" ", c)) and not _null_in(c) for c in clauses)
-    return Tone(null, positive, fades, bool(lasting), lasts_months)
+    null_primary = any(_null_in(s) and _PRIMARY.search(s) for s in kept)
+    return Tone(null, positive, fades, bool(lasting), lasts_months, null_primary)
