@@ -179,9 +179,11 @@ class Engine:
                 evidence = conclusions[0]
             if evidence is None:
                 continue
-            if evidence not in tones:
-                tones[evidence] = _tone(conclusions, evidence, findings)
-            tone = tones[evidence]
+            focus = self._focus(claim_profile, how, reading)
+            key = "\n".join(focus) if focus else evidence
+            if key not in tones:
+                tones[key] = read_tone(focus) if focus else _tone(conclusions, evidence, findings)
+            tone = tones[key]
             how_it_bears = stance(claim_profile, how, facts, tone)
             if how_it_bears is None:
                 continue
@@ -206,6 +208,22 @@ class Engine:
             candidates.append((-confidence, claim.id, link, features))
         candidates.sort(key=lambda item: item[:2])
         return [(link, features) for *_key, link, features in candidates[:MAX_LINKS]]
+
+    def _focus(self, claim: Profile, how: str, reading: Reading) -> list[str]:
+        """The finding sentences about what the claim asserts (its mechanism, its course, its
+        window), conclusions first: a careful reader judges a claim about connectivity by what
+        the study found of connectivity, not by its symptom scores. Empty when the claim asserts
+        only an effect on symptoms, or no sentence speaks of its outcome."""
+        wanted = {name for group in claim.groups() - {"contrast"} for name in claim.names(group)}
+        if not wanted:
+            return []
+        sentences = [*reading.conclusions, *reading.rest]
+        return [
+            s
+            for s, found in sentences
+            if s not in reading.background
+            and wanted & ({*found} | {self.lexicon.family_of(n) for n in found})
+        ]
 
     def assess(self, text: StudyText) -> Assessment:
         reading = read(text, self.lexicon)

@@ -166,7 +166,9 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
         for group in claim.groups():
             if group == "course" and how == SAME and _specific(claim.therapies, lexicon):
                 continue  # the named therapy itself carries such a claim
-            if not claim.names(group) & findings.names(group):
+            # A comparison is the study's design, said in its methods; an outcome is a finding.
+            shown = study if group == "contrast" else findings
+            if not claim.names(group) & shown.names(group):
                 return None
     population = _population(claim, facts)
     if population == SAME and claim.drug and (facts.title_forms - claim.forms):

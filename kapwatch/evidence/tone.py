@@ -29,6 +29,7 @@ _NULL = re.compile(
     r"|not (?:superior|better|more effective|effective|efficacious|supported|sustained|maintained)"
     r"|(?:comparable|similar|equivalent) (?:\w+ ){0,3}?(?:to|with|between|across) (?:the )?"
     r"(?:placebo|midazolam|saline|control|active placebo|sham|groups?|arms?|conditions?)"
+    r"|similarly in (?:both|all|the two) (?:groups|arms)|(?:did not|does not) differ"
     r"|no better than|worse than|inferior to|not noninferior|noninferiority (?:was )?not"
     r"|(?:primary|main) (?:end ?point|outcome) was not|missed (?:its|the) primary"
     r"|did not reach (?:statistical )?significance|non-?significant"
@@ -102,7 +103,14 @@ _STATISTICS = re.compile(
     r"certainty of (?:the )?evidence|quality of (?:the )?evidence|GRADE)\b",
     re.IGNORECASE,
 )
-_PRIMARY = re.compile(r"\bprimary\b|\bmain outcome\b|\bend ?point\b", re.IGNORECASE)
+# What names the outcome a trial is judged on: the primary outcome, or a symptom scale.
+_PRIMARY = re.compile(
+    r"\bprimary\b|\bmain outcome\b|\bend ?point\b|\bMADRS\b|\bHAM-?D\b|\bHDRS\b|\bQIDS\b|"
+    r"\bBDI\b|\bPHQ-?9\b|\bCAPS(?:-5)?\b|\bPCL(?:-5)?\b|\bY-?BOCS\b|\bHAM-?A\b|\bEPDS\b|"
+    r"\b(?:depression|depressive|symptom|anxiety|PTSD) (?:\w+ )?scores?\b|\bremission\b|"
+    r"\bresponse rates?\b",
+    re.IGNORECASE,
+)
 _CLAUSE = re.compile(r"[;:]|,? (?:but|while|whereas|although|though|however|yet) ", re.IGNORECASE)
 _NONINFERIOR = re.compile(r"\bnon[- ]?inferior(ity)?\b", re.IGNORECASE)
 
@@ -132,6 +140,13 @@ def _null_in(sentence: str) -> bool:
     return False
 
 
+def _turns(sentence: str) -> bool:
+    """A sentence with a benefit in one clause and a null result in another."""
+    clauses = _CLAUSE.split(sentence)
+    benefit = any(_POSITIVE.search(_NEGATED.sub(" ", c)) and not _null_in(c) for c in clauses)
+    return benefit and any(_null_in(c) for c in clauses)
+
+
 def read_tone(sentences: list[str]) -> Tone:
     """Read a study's finding sentences (conclusions first)."""
     kept = [_normalise(s) for s in sentences if not _STATISTICS.search(s)]
@@ -143,5 +158,9 @@ def read_tone(sentences: list[str]) -> Tone:
     # than midazolam for reducing symptoms" names a reduction it did not find.
     clauses = [c for s in kept for c in _CLAUSE.split(s)]
     positive = any(_POSITIVE.search(_NEGATED.sub(" ", c)) and not _null_in(c) for c in clauses)
-    null_primary = any(_null_in(s) and _PRIMARY.search(s) for s in kept)
+    # The outcome a trial is judged on missed, or one sentence says it helped and then did not
+    # (better in the first week, no better after four).
+    null_primary = any(
+        _null_in(c) and _PRIMARY.search(c) for s in kept for c in _CLAUSE.split(s)
+    ) or any(_turns(s) for s in kept)
     return Tone(null, positive, fades, bool(lasting), lasts_months, null_primary)
