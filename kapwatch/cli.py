@@ -215,7 +215,7 @@ def demo(
 def check_citations(settings: Settings, seeds: Seeds, refresh: bool) -> list[Any]:
     """Every reference's verdict, looked up in PubMed unless the store has it cached."""
     from kapwatch.seeds import citations
-    from kapwatch.sources.pubmed import Eutils, EutilsError
+    from kapwatch.sources.eutils import Eutils, EutilsError
 
     try:
         store = Store(settings.db_url)

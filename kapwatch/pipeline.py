@@ -32,6 +32,7 @@ from kapwatch.seeds.lexicon import Lexicon
 from kapwatch.settings import Settings, redact
 from kapwatch.sources import feeds as feeds_mod
 from kapwatch.sources import pubmed
+from kapwatch.sources.eutils import Eutils, EutilsError
 from kapwatch.sources.records import Record
 from kapwatch.store.store import AddResult, Listing, Store, Study, Window, WindowStudies
 
@@ -90,7 +91,7 @@ def collect_pubmed(
             items += len(batch)
             added.new, added.merged = added.new + result.new, added.merged + result.merged
             added.news += result.news
-    except pubmed.EutilsError as exc:
+    except EutilsError as exc:
         error = redact(str(exc), settings.secrets)
         if items:
             error += f" (after {items} records, which were kept)"
@@ -150,12 +151,12 @@ def check_citations(
     cached = citations.from_store(store.citation_checks())
     name = "PubMed citation check"
     try:
-        with pubmed.Eutils.from_settings(settings) as eutils:
+        with Eutils.from_settings(settings) as eutils:
             checks = citations.check_references(eutils, seeds, cached)
             known = sorted({c.pmid for c in checks if c.pmid and c.fingerprint in cached})
             records = list(eutils.fetch_ids(known)) if known else []
             notices = pubmed.editorial_news(eutils, query, window.since, window.until)
-    except pubmed.EutilsError as exc:
+    except EutilsError as exc:
         error = redact(str(exc), settings.secrets)
         log.warning("%s failed: %s", name, error)
         current = {citations.fingerprint(r, c) for _f, r, c in citations.citing(seeds)}

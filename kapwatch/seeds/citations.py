@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from kapwatch.seeds.articles import Claim, Reference, Seeds
 from kapwatch.seeds.lexicon import Lexicon
-from kapwatch.sources.pubmed import Eutils
+from kapwatch.sources.eutils import Eutils
 from kapwatch.sources.records import Record
 from kapwatch.store.dedupe import fold, normalize_doi
 
