@@ -27,10 +27,10 @@ class Retryable(Exception):
 
 
 class GaveUp(Exception):
-    """Every attempt failed; `reason` is the last attempt's problem."""
+    """Every attempt failed; `reason` says what went wrong the last time, `last` raised it."""
 
-    def __init__(self, reason: str, attempts: int) -> None:
-        self.reason, self.attempts = reason, attempts
+    def __init__(self, reason: str, attempts: int, last: Exception) -> None:
+        self.reason, self.attempts, self.last = reason, attempts, last
         super().__init__(f"{reason} (gave up after {attempts} attempts)")
 
 
@@ -53,19 +53,20 @@ def retrying(
     `what` names the request in log lines (and is taken off the front of a Retryable's
     message); `clean` redacts what a log line must not carry.
     """
-    reason = ""
     attempts = max(1, attempts)
+    last: Exception = RuntimeError("no attempt made")
+    reason = ""
     for number in range(1, attempts + 1):
         try:
             return attempt()
         except httpx.TimeoutException as exc:
-            reason = f"timed out ({type(exc).__name__})"
+            last, reason = exc, f"timed out ({type(exc).__name__})"
         except httpx.RequestError as exc:  # refused, reset, cut off mid-body, bad gzip
-            reason = f"{type(exc).__name__}: {exc}"
+            last, reason = exc, f"{type(exc).__name__}: {exc}"
         except Retryable as exc:
-            reason = str(exc).removeprefix(f"{what}: ")
+            last, reason = exc, str(exc).removeprefix(f"{what}: ")
         if number < attempts:
             delay = pause(number, backoff)
             log.info("%s: %s; retrying in %.2f s", what, clean(reason), delay)
             time.sleep(delay)
-    raise GaveUp(reason, attempts)
+    raise GaveUp(reason, attempts, last)
