@@ -11,20 +11,25 @@ import calendar
 import html
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import feedparser
 import httpx
 
-from kapwatch.sources.base import SourceError
+from kapwatch.settings import Settings
+from kapwatch.sources.base import NotModified, Period, Source, SourceError
 from kapwatch.sources.records import Record
 from kapwatch.sources.retry import GaveUp, Retryable, retrying
 from kapwatch.store.dedupe import normalize_doi
 from kapwatch.tomlfile import read_toml, tables
+
+if TYPE_CHECKING:
+    from kapwatch.seeds.articles import Seeds
+    from kapwatch.seeds.lexicon import Concept
 
 USER_AGENT = "kapwatch/0.1 (literature monitor; +https://pubmed.ncbi.nlm.nih.gov/)"
 MAX_BYTES = 20_000_000
@@ -59,6 +64,51 @@ class FeedResult:
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+
+
+@dataclass
+class FeedSource:
+    """A journal's (or preprint server's) feed as a Source: the items it carries now, fetched
+    with a conditional GET; only the items that name the drug are kept."""
+
+    feed: Feed
+    drugs: tuple[Concept, ...]  # the lexicon's drug concepts (seeds/concepts.toml)
+    timeout: float = 30.0
+    attempts: int = ATTEMPTS
+    etag: str | None = None
+    last_modified: str | None = None
+    kind: str = "feed"
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = self.feed.name
+
+    def collect(self, window: Period) -> Iterator[list[Record]]:
+        """What the feed carries today (a feed has no dates to ask for; the store dedupes)."""
+        with httpx.Client(timeout=self.timeout, follow_redirects=True) as client:
+            result = fetch_feed(
+                client, self.feed, self.etag, self.last_modified, attempts=self.attempts
+            )
+        if result.status == "error":
+            raise FeedError(result.error or "failed")
+        if result.not_modified:
+            raise NotModified("not modified since the last run")
+        self.etag, self.last_modified = result.etag, result.last_modified
+        yield result.records
+
+    def keeps(self, record: Record) -> bool:
+        """Whether the item names the drug (title, description or keywords)."""
+        text = " ".join([record.title, record.abstract, " ".join(record.keywords)])
+        return any(concept.found_in(text) for concept in self.drugs)
+
+
+def sources(settings: Settings, seeds: Seeds) -> list[Source]:
+    """The registry's entry: one source per feed in the feeds file."""
+    drugs = tuple(seeds.lexicon.by_role("drug"))
+    return [
+        FeedSource(feed, drugs, timeout=settings.http_timeout)
+        for feed in load_feeds(settings.feeds_path)
+    ]
 
 
 def load_feeds(path: Path) -> list[Feed]:
