@@ -212,7 +212,7 @@ def demo(
     console.print(f"\n[bold]Open the digest:[/] {html}")
 
 
-def check_citations(settings: Settings, seeds: Seeds, refresh: bool) -> list[Any]:
+def lookup_references(settings: Settings, seeds: Seeds, refresh: bool) -> list[Any]:
     """Every reference's verdict, looked up in PubMed unless the store has it cached."""
     from kapwatch.seeds import citations
     from kapwatch.sources.eutils import Eutils, EutilsError
@@ -274,7 +274,7 @@ def seeds_command(
         fail(str(exc))
         return
     if check:
-        checks = check_citations(settings, seeds, refresh)
+        checks = lookup_references(settings, seeds, refresh)
         if as_json:
             print(json.dumps([c.as_json() for c in checks], indent=2, ensure_ascii=False))
         else:
