@@ -39,7 +39,8 @@ from kapwatch.digest import exports
 from kapwatch.digest import render as digest
 from kapwatch.evidence import engine as evidence
 from kapwatch.seeds.articles import load_seeds
-from kapwatch.sources.pubmed import BATCH_SIZE, parse_pubmed
+from kapwatch.sources.eutils import BATCH_SIZE
+from kapwatch.sources.pubmed_xml import parse_pubmed
 from kapwatch.store import dedupe
 from kapwatch.store.store import AddResult, Store
 

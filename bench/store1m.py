@@ -63,7 +63,7 @@ from bench.generate import (
     article_xml,
     core,
 )
-from kapwatch.sources.pubmed import parse_pubmed
+from kapwatch.sources.pubmed_xml import parse_pubmed
 from kapwatch.sources.records import Record
 from kapwatch.store.store import ClaimLink, DigestItem, Sighting, Store, Study, Window, migrate
 

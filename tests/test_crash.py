@@ -34,7 +34,7 @@ week = (date(2026, 11, 9), date(2026, 11, 15))
 store = Store(settings.db_url)
 setup = pipeline.prepare(settings)
 window = store.open_window(*week)
-_added, report = pipeline.collect_pubmed(settings, store, window, setup.query)
+report = pipeline.collect(setup.sources[0], store, window)  # PubMed
 if stop == "after-fetch":  # PubMed fetched and stored, the feeds not yet read
     os.kill(os.getpid(), signal.SIGKILL)
 studies = pipeline.assess_window(store, window, setup.seeds)

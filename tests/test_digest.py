@@ -10,7 +10,6 @@ import pytest
 
 from kapwatch.digest.exports import write_exports
 from kapwatch.digest.render import (
-    SourceReport,
     build_context,
     read_head,
     render,
@@ -19,6 +18,7 @@ from kapwatch.digest.render import (
 )
 from kapwatch.pipeline import Setup, assess_window
 from kapwatch.seeds.articles import Seeds
+from kapwatch.sources.base import SourceReport
 from kapwatch.sources.records import Record
 from kapwatch.store.store import Store, WindowStudies
 
@@ -124,7 +124,7 @@ def test_hostile_title_is_inert_in_html_and_plain_in_text(
 
 
 def test_setup_type_is_what_the_flow_passes(seeds: Seeds) -> None:
-    setup = Setup(seeds=seeds, feeds=[], query=seeds.query())
+    setup = Setup(seeds=seeds, sources=[], query=seeds.query())
     assert setup.query.startswith("(ketamine[tiab]")
 
 

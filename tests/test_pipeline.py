@@ -9,9 +9,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from kapwatch import pipeline
-from kapwatch.digest.render import SourceReport
 from kapwatch.settings import Settings
-from kapwatch.sources.feeds import Feed
+from kapwatch.sources.base import SourceReport
+from kapwatch.sources.feeds import Feed, FeedSource
 from kapwatch.store.store import Store
 
 from .conftest import Inbox
@@ -92,8 +92,9 @@ def test_every_source_failing_means_no_digest(settings: Settings) -> None:
 def test_feed_filter_keeps_only_ketamine_items(seeds) -> None:  # type: ignore[no-untyped-def]
     from kapwatch.sources.records import Record
 
-    assert pipeline.mentions_drug(Record("x", "Esketamine nasal spray"), seeds.lexicon)
-    assert not pipeline.mentions_drug(Record("x", "Lithium and the kidney"), seeds.lexicon)
+    source = FeedSource(Feed("x", "http://127.0.0.1/"), tuple(seeds.lexicon.by_role("drug")))
+    assert source.keeps(Record("x", "Esketamine nasal spray"))
+    assert not source.keeps(Record("x", "Lithium and the kidney"))
     assert Feed("x", "http://127.0.0.1/").kind == "journal"
 
 

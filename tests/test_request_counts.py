@@ -8,7 +8,8 @@ import pytest
 
 from kapwatch.demo.standin import StandIn, serve
 from kapwatch.settings import Settings
-from kapwatch.sources.pubmed import BATCH_SIZE, MAX_HITS, Eutils, search_window
+from kapwatch.sources.eutils import BATCH_SIZE, MAX_HITS, Eutils
+from kapwatch.sources.pubmed import search_window
 
 
 def run(count: int, days: int, since: date, until: date) -> tuple[int, int, int]:
