@@ -40,8 +40,7 @@ from kapwatch.digest import render as digest
 from kapwatch.evidence import engine as evidence
 from kapwatch.seeds.articles import load_seeds
 from kapwatch.sources.pubmed import BATCH_SIZE, parse_pubmed
-from kapwatch.store import dedupe
-from kapwatch.store.store import AddResult, Store
+from kapwatch.store import AddResult, Store, dedupe
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

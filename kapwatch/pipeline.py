@@ -33,7 +33,7 @@ from kapwatch.settings import Settings, redact
 from kapwatch.sources import feeds as feeds_mod
 from kapwatch.sources import pubmed
 from kapwatch.sources.records import Record
-from kapwatch.store.store import AddResult, Listing, Store, Study, Window, WindowStudies
+from kapwatch.store import AddResult, Listing, Store, Study, Window, WindowStudies
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)

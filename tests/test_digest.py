@@ -20,7 +20,7 @@ from kapwatch.digest.render import (
 from kapwatch.pipeline import Setup, assess_window
 from kapwatch.seeds.articles import Seeds
 from kapwatch.sources.records import Record
-from kapwatch.store.store import Store, WindowStudies
+from kapwatch.store import Store, WindowStudies
 
 WET_ABSTRACT = (
     "BACKGROUND: Ketamine relieves PTSD quickly but the effect fades. "

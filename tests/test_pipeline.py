@@ -12,7 +12,7 @@ from kapwatch import pipeline
 from kapwatch.digest.render import SourceReport
 from kapwatch.settings import Settings
 from kapwatch.sources.feeds import Feed
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 
 from .conftest import Inbox
 from .helpers import WEEK1, WEEK2, mailing_to, run_week

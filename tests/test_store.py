@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from kapwatch.sources.records import Correction, Record
-from kapwatch.store.store import Base, Listing, RunLock, RunLocked, Store, Study, StudyNews, migrate
+from kapwatch.store import Base, Listing, RunLock, RunLocked, Store, Study, StudyNews, migrate
 
 W1 = (date(2026, 11, 9), date(2026, 11, 16))
 W2 = (date(2026, 11, 16), date(2026, 11, 23))
@@ -243,7 +243,7 @@ def test_a_lock_left_by_a_crash_is_taken_over(store: Store) -> None:
 
 
 def test_duplicates_merge_within_and_across_batches(store: Store) -> None:
-    from kapwatch.store.store import BATCH
+    from kapwatch.store import BATCH
 
     window = store.open_window(*W1)
     works = [
