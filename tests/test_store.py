@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -95,6 +96,7 @@ def test_pubmed_fills_in_a_feed_first_study(store: Store) -> None:
                 pmid="42",
                 abstract="Full abstract.",
                 journal="J Affect Disord",
+                precedence=1,
                 corrections=[Correction("ErratumIn", "J Affect Disord 2025", "43")],
             )
         ],
@@ -296,3 +298,51 @@ def test_a_batch_of_new_studies_keeps_each_sighting_and_news_with_its_own_study(
         news = s.execute(sa.select(StudyNews.kind, Study.title).join(Study)).all()
     assert [tuple(row) for row in news] == [("retracted", feed.title)]
     assert store.news_in(second.id) == []  # new in this window: listed as new, not as news
+
+
+def test_a_merge_that_replaces_the_title_recomputes_the_blocking_keys(store: Store) -> None:
+    from kapwatch.store import dedupe
+
+    window = store.open_window(*W1)
+    feed_title = "Ketamine news: a trial in the clinic"
+    store.add_records(window.id, [rec("jad", feed_title, doi="10.5555/t1", authors=["Feed X"])])
+    title = "Esketamine nasal spray versus placebo for treatment-resistant depression"
+    pubmed = rec("pubmed", title + ".", pmid="9", doi="10.5555/T1", authors=["Popova V"])
+    store.add_records(window.id, [replace(pubmed, precedence=1)])  # merges by DOI
+    with store.session() as s:
+        (study,) = s.scalars(sa.select(Study)).all()
+        assert study.title == title + "."
+        assert study.title_key == dedupe.title_key(title)
+        assert study.title_head == dedupe.title_head(dedupe.title_key(title))
+        assert study.author_key == dedupe.author_key("Popova V")
+    # So a later record with the journal's title and no identifier finds the study by title.
+    result = store.add_records(window.id, [rec("other-feed", title)])
+    assert (result.new, result.merged) == (0, 1)
+
+
+def test_a_record_of_default_precedence_only_fills_gaps(store: Store) -> None:
+    window = store.open_window(*W1)
+    full = rec("pubmed", "A trial.", pmid="5", journal="J One", abstract="", precedence=1)
+    store.add_records(window.id, [full])
+    store.add_records(
+        window.id, [rec("jad", "A trial", pmid="5", journal="J Other", abstract="From the feed.")]
+    )
+    ((_, texts),) = store.texts([s.id for s in claimed(store, window.id)])
+    (study,) = claimed(store, window.id)
+    assert (study.title, study.journal) == ("A trial.", "J One")
+    assert texts["abstract"] == "From the feed."
+
+
+def test_every_column_a_record_fills_is_named_once() -> None:
+    from kapwatch.store.merge import BLOCKING_KEYS, FILLED
+
+    names = [column.name for column in FILLED]
+    assessed = {"relevant", "score", "reason", "design", "n"}
+    bookkeeping = {"id", "first_seen", "updated"}
+    assert len(names) == len(set(names))
+    assert {c.key for c in Study.__table__.columns} == {
+        *names,
+        *BLOCKING_KEYS,
+        *assessed,
+        *bookkeeping,
+    }

@@ -65,7 +65,7 @@ class Ingest(Database):
                 else:
                     before = set(study.flags)
                     _merge(study, record)
-                    index.add(study)  # it may have gained a PMID or DOI
+                    index.add(study)  # it may have gained a PMID, a DOI or new keys
                     result.merged += 1
                     for flag in sorted(set(study.flags) - before):
                         if flag in NEWS_FLAGS:
