@@ -198,9 +198,9 @@ ASSESS_BATCH = 1000  # studies read, assessed and saved together: memory stays f
 
 
 def assess_new(store: Store, window: Window, seeds: Seeds, progress: Progress | None = None) -> int:
-    """Claim this window's new studies and record relevance, design and claim links for each,
+    """Take this window's new studies and record relevance, design and claim links for each,
     a batch at a time; returns how many were assessed."""
-    ids = store.claim_new(window.id)
+    ids = store.take_new_studies(window.id)
     engine = Engine(seeds.claims, seeds.lexicon)
     for start in range(0, len(ids), ASSESS_BATCH):
         rows = store.texts(ids[start : start + ASSESS_BATCH])

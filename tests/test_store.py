@@ -16,8 +16,8 @@ W2 = (date(2026, 11, 16), date(2026, 11, 23))
 
 
 def claimed(store: Store, window_id: int) -> list[Listing]:
-    """Claim the window's new studies and list them as its digest would."""
-    store.claim_new(window_id)
+    """Take the window's new studies and list them as its digest would."""
+    store.take_new_studies(window_id)
     return list(store.window_studies(window_id))
 
 

@@ -1,4 +1,4 @@
-"""The evidence step's side of the store: claiming a window's new studies for its digest,
+"""The evidence step's side of the store: taking a window's new studies for its digest,
 reading the text the engine assesses, and saving what it concluded."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ if TYPE_CHECKING:  # the evidence engine reads seeds, which import kapwatch.stor
 
 
 class Assessments(Database):
-    def claim_new(self, window_id: int) -> list[int]:
-        """Claim for this window's digest the studies seen in it and not announced before (one
+    def take_new_studies(self, window_id: int) -> list[int]:
+        """Take for this window's digest the studies seen in it and not announced before (one
         INSERT ... SELECT); the ids of all the window's studies, in order."""
         with self.session() as s:
             sent = select(DigestItem.study_id)
