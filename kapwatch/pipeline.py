@@ -10,20 +10,17 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from kapwatch.delivery.email import MailError, build_message, deliver
+from kapwatch.delivery import Deliverer, DeliveryError, Message, deliverers
 from kapwatch.digest.exports import write_exports
 from kapwatch.digest.render import (
     DigestFiles,
     SourceReport,
     build_context,
-    read_head,
     render,
-    subject,
 )
 from kapwatch.evidence.engine import Engine, StudyText
 from kapwatch.seeds import citations
@@ -34,6 +31,7 @@ from kapwatch.sources import feeds as feeds_mod
 from kapwatch.sources import pubmed
 from kapwatch.sources.records import Record
 from kapwatch.store import AddResult, Listing, Store, Study, Window, WindowStudies
+from kapwatch.vocabulary import DeliveryState
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)
@@ -260,42 +258,39 @@ def _verdicts(checks: list[Any]) -> set[tuple[str, str, str, str]]:
 def deliver_pending(settings: Settings, store: Store, send: bool, current: Window) -> list[str]:
     """Deliver this window's digest and any earlier one whose send failed; one line per window.
 
-    At most once: a window is marked "sending" before the SMTP conversation starts, so a run
-    that dies mid-send leaves it "unknown" and it is reported, never sent twice.
+    At most once: a window is marked "sending" before the conversation starts, so a run that
+    dies mid-send leaves it "unknown" and it is reported, never sent twice.
     """
     lines = []
     for window in store.interrupted_windows():
-        store.mark_delivery(window.id, "unknown", "a run stopped while sending this digest")
+        store.mark_delivery(
+            window.id, DeliveryState.UNKNOWN, "a run stopped while sending this digest"
+        )
         lines.append(
             f"{window.label}: a run stopped while sending it; not resent (check the inbox, or "
             f"the outbox at {settings.outbox_dir})"
         )
     if not send:
-        store.mark_delivery(current.id, "skipped")
+        store.mark_delivery(current.id, DeliveryState.SKIPPED)
         return [*lines, f"{current.label}: not sent (--no-send)"]
-    for window in store.pending_windows():
-        stem = settings.digests_dir / window.label
-        try:
-            text = Path(f"{stem}.txt").read_text(encoding="utf-8")
-            html = Path(f"{stem}.html").read_text(encoding="utf-8")
-            context = read_head(Path(f"{stem}.json"))
-            message = build_message(settings, subject(context), text, html, window.label)
-            store.mark_delivery(window.id, "sending")
-            outcome = deliver(settings, message, window.label)
-        except (MailError, OSError, ValueError) as exc:
-            error = redact(str(exc), settings.secrets)
-            store.mark_delivery(window.id, "failed", error)
-            lines.append(f"{window.label}: delivery failed, will retry next run ({error})")
-            continue
-        status = "sent" if outcome == "sent" else "outbox"
-        store.mark_delivery(window.id, status)
-        where = outcome.removeprefix("outbox:")
-        lines.append(
-            f"{window.label}: emailed to {', '.join(settings.mail_to)}"
-            if status == "sent"
-            else f"{window.label}: written to {where}"
-        )
+    for deliverer in deliverers(settings):
+        for window in store.pending_windows():
+            lines.append(_deliver(settings, store, deliverer, window))
     return lines
+
+
+def _deliver(settings: Settings, store: Store, deliverer: Deliverer, window: Window) -> str:
+    """One window's digest; "sending" is recorded before the attempt starts."""
+    try:
+        message = Message.read(settings.digests_dir, window.label)
+        store.mark_delivery(window.id, DeliveryState.SENDING)
+        outcome = deliverer.deliver(message)
+    except (DeliveryError, OSError, ValueError) as exc:
+        error = redact(str(exc), settings.secrets)
+        store.mark_delivery(window.id, DeliveryState.FAILED, error)
+        return f"{window.label}: delivery failed, will retry next run ({error})"
+    store.mark_delivery(window.id, outcome.state)
+    return f"{window.label}: {outcome.summary}"
 
 
 def summary_markdown(digest: dict[str, Any]) -> str:
