@@ -256,40 +256,44 @@ def _verdicts(checks: list[Any]) -> set[tuple[str, str, str, str]]:
 
 
 def deliver_pending(settings: Settings, store: Store, send: bool, current: Window) -> list[str]:
-    """Deliver this window's digest and any earlier one whose send failed; one line per window.
+    """Deliver this window's digest and any earlier one whose delivery failed, on each channel
+    the settings choose; one line per window and channel.
 
-    At most once: a window is marked "sending" before the conversation starts, so a run that
-    dies mid-send leaves it "unknown" and it is reported, never sent twice.
+    At most once per channel: a window is marked "sending" there before the conversation
+    starts, so a run that dies mid-send leaves it "unknown" and it is reported, never sent twice.
     """
     lines = []
-    for window in store.interrupted_windows():
+    for window, channel in store.interrupted_deliveries():
         store.mark_delivery(
-            window.id, DeliveryState.UNKNOWN, "a run stopped while sending this digest"
+            window.id, channel, DeliveryState.UNKNOWN, "a run stopped while sending this digest"
         )
         lines.append(
             f"{window.label}: a run stopped while sending it; not resent (check the inbox, or "
             f"the outbox at {settings.outbox_dir})"
         )
+    chosen = deliverers(settings)
     if not send:
-        store.mark_delivery(current.id, DeliveryState.SKIPPED)
+        for deliverer in chosen:
+            store.mark_delivery(current.id, deliverer.channel, DeliveryState.SKIPPED)
         return [*lines, f"{current.label}: not sent (--no-send)"]
-    for deliverer in deliverers(settings):
-        for window in store.pending_windows():
+    store.open_deliveries(current.id, [deliverer.channel for deliverer in chosen])
+    for deliverer in chosen:
+        for window in store.pending_windows(deliverer.channel):
             lines.append(_deliver(settings, store, deliverer, window))
     return lines
 
 
 def _deliver(settings: Settings, store: Store, deliverer: Deliverer, window: Window) -> str:
-    """One window's digest; "sending" is recorded before the attempt starts."""
+    """One window's digest on one channel; "sending" is recorded before the attempt starts."""
     try:
         message = Message.read(settings.digests_dir, window.label)
-        store.mark_delivery(window.id, DeliveryState.SENDING)
+        store.mark_delivery(window.id, deliverer.channel, DeliveryState.SENDING)
         outcome = deliverer.deliver(message)
     except (DeliveryError, OSError, ValueError) as exc:
         error = redact(str(exc), settings.secrets)
-        store.mark_delivery(window.id, DeliveryState.FAILED, error)
+        store.mark_delivery(window.id, deliverer.channel, DeliveryState.FAILED, error)
         return f"{window.label}: delivery failed, will retry next run ({error})"
-    store.mark_delivery(window.id, outcome.state)
+    store.mark_delivery(window.id, outcome.channel, outcome.state, outcome.where)
     return f"{window.label}: {outcome.summary}"
 
 

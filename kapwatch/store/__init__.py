@@ -3,7 +3,7 @@
 One module per concept; Store gathers their operations:
     models       the tables
     database     the engine, the migrations, sessions and the one-run lock
-    windows      windows and what became of their digest
+    windows      windows and their digest's delivery on each channel
     ingest       storing what sources report: index (deduplication's lookups), merge, bulk insert
     assessments  the evidence step's reads and writes
     queries      the digest's read models
@@ -20,6 +20,7 @@ from kapwatch.store.ingest import BATCH, AddResult, Ingest
 from kapwatch.store.models import (
     Base,
     ClaimLink,
+    Delivery,
     DigestItem,
     RunLock,
     Sighting,
@@ -43,6 +44,7 @@ __all__ = [
     "AddResult",
     "Base",
     "ClaimLink",
+    "Delivery",
     "DigestItem",
     "ListedLink",
     "Listing",

@@ -1,5 +1,5 @@
 """The store's tables as SQLAlchemy models: studies, who saw them, which digest sent them, each
-window and what became of its digest, and what runs remember between weeks.
+window and its delivery on each channel, and what runs remember between weeks.
 
 What was *seen* (sightings: a source reported a study in a window) is kept apart from what
 was *sent* (digest_items: the one window whose digest announced the study as new), so a
@@ -25,6 +25,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from kapwatch.vocabulary import DeliveryState
 
 
 def now() -> datetime:
@@ -122,7 +124,7 @@ class ClaimLink(Base):
 
 
 class Window(Base):
-    """One run's date window and what became of its digest."""
+    """One run's date window; its delivery on each channel is a Delivery."""
 
     __tablename__ = "windows"
 
@@ -132,14 +134,25 @@ class Window(Base):
     until: Mapped[date] = mapped_column(Date)
     started: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     rendered: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # pending (not yet delivered), sending (a send began), sent (SMTP), outbox (.eml written),
-    # failed (retried next run), skipped (--no-send), unknown (a run died mid-send: not resent)
-    delivery: Mapped[str] = mapped_column(String(20), default="pending")
-    delivered: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    delivery_error: Mapped[str] = mapped_column(Text, default="")
     sources: Mapped[list[Any]] = mapped_column(default=list)  # per-source health, as rendered
     # The citation verdicts this window's digest showed: the next one shows them again if changed.
     citations: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Delivery(Base):
+    """What became of a window's digest on one channel (see DeliveryState): pending, sending
+    (a send began), sent or outbox, failed (retried next run), skipped (--no-send), unknown
+    (a run died mid-send: never resent)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("window_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(50))
+    state: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
+    detail: Mapped[str] = mapped_column(Text, default="")  # the error, or where it went
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 class DigestItem(Base):

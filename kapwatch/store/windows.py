@@ -1,14 +1,24 @@
-"""Windows: one run's dates, its digest, and what became of the digest's delivery."""
+"""Windows (one run's dates and its digest) and each window's delivery on each channel.
+
+Delivery is at most once per channel: SENDING is written before the conversation starts, so
+a run that dies mid-send leaves a row in SENDING, which the next run turns into UNKNOWN and
+reports instead of sending again.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from kapwatch.store.database import Database
-from kapwatch.store.models import Window, now
+from kapwatch.store.models import Delivery, Window, now
+from kapwatch.vocabulary import DeliveryState
+
+# States in which a window's digest still goes out on that channel.
+UNDELIVERED = (DeliveryState.PENDING, DeliveryState.FAILED)
 
 
 class Windows(Database):
@@ -56,26 +66,70 @@ class Windows(Database):
             if window is not None:
                 window.citations = citations
 
-    # --- delivery ----------------------------------------------------------------------------
+    # --- delivery, per channel ----------------------------------------------------------------
 
-    def pending_windows(self) -> list[Window]:
-        """Rendered windows whose digest has not been delivered yet (oldest first)."""
+    def open_deliveries(self, window_id: int, channels: Iterable[str]) -> None:
+        """Make this window's digest pending on each channel that has no state for it yet, and
+        so too every rendered window with no delivery at all (a run stopped before delivering).
+        A channel added later starts with the next digest: earlier ones are not sent to it."""
         with self.session() as s:
-            query = select(Window).where(
-                Window.rendered.is_not(None), Window.delivery.in_(("pending", "failed"))
+            never = select(Window.id).where(
+                Window.rendered.is_not(None),
+                ~exists().where(Delivery.window_id == Window.id),
+            )
+            ids = {window_id, *s.scalars(never)}
+            known = {
+                (row.window_id, row.channel)
+                for row in s.execute(
+                    select(Delivery.window_id, Delivery.channel).where(Delivery.window_id.in_(ids))
+                )
+            }
+            for wid in sorted(ids):
+                for channel in channels:
+                    if (wid, channel) not in known:
+                        s.add(Delivery(window_id=wid, channel=channel))
+
+    def pending_windows(self, channel: str) -> list[Window]:
+        """Rendered windows whose digest is still to go out on this channel (oldest first)."""
+        with self.session() as s:
+            query = (
+                select(Window)
+                .join(Delivery, Delivery.window_id == Window.id)
+                .where(
+                    Window.rendered.is_not(None),
+                    Delivery.channel == channel,
+                    Delivery.state.in_(UNDELIVERED),
+                )
             )
             return list(s.scalars(query.order_by(Window.until)).all())
 
-    def interrupted_windows(self) -> list[Window]:
-        """Windows whose send began but never finished: a run died mid-send."""
+    def interrupted_deliveries(self) -> list[tuple[Window, str]]:
+        """(window, channel) where a send began but never finished: a run died mid-send."""
         with self.session() as s:
-            query = select(Window).where(Window.delivery == "sending").order_by(Window.until)
-            return list(s.scalars(query).all())
+            query = (
+                select(Window, Delivery.channel)
+                .join(Delivery, Delivery.window_id == Window.id)
+                .where(Delivery.state == DeliveryState.SENDING)
+                .order_by(Window.until, Delivery.channel)
+            )
+            return [(window, channel) for window, channel in s.execute(query).all()]
 
-    def mark_delivery(self, window_id: int, status: str, error: str = "") -> None:
+    def mark_delivery(
+        self, window_id: int, channel: str, state: DeliveryState, detail: str = ""
+    ) -> None:
         with self.session() as s:
-            window = s.get_one(Window, window_id)
-            window.delivery = status
-            window.delivery_error = error
-            if status in ("sent", "outbox"):
-                window.delivered = now()
+            row = s.scalars(
+                select(Delivery).where(Delivery.window_id == window_id, Delivery.channel == channel)
+            ).first()
+            if row is None:
+                row = Delivery(window_id=window_id, channel=channel)
+                s.add(row)
+            row.state, row.detail, row.updated = state, detail, now()
+
+    def deliveries(self, window_id: int) -> dict[str, DeliveryState]:
+        """channel -> the state of this window's digest on it."""
+        with self.session() as s:
+            rows = s.execute(
+                select(Delivery.channel, Delivery.state).where(Delivery.window_id == window_id)
+            )
+            return {channel: DeliveryState(state) for channel, state in rows}
