@@ -16,10 +16,11 @@ from kapwatch.store.database import Database, StoreError
 from kapwatch.store.index import BatchIndex
 from kapwatch.store.merge import NewStudy, _merge, _new_study
 from kapwatch.store.models import Sighting, Study, StudyNews, now, table
+from kapwatch.vocabulary import Flag
 
 BATCH = 500  # records per transaction when storing
 # Flags that are news when they appear on a study after it was first stored.
-NEWS_FLAGS = ("retracted", "erratum", "expression_of_concern")
+NEWS_FLAGS = (Flag.RETRACTED, Flag.ERRATUM, Flag.EXPRESSION_OF_CONCERN)
 
 
 @dataclass
