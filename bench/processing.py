@@ -41,8 +41,7 @@ from kapwatch.evidence import engine as evidence
 from kapwatch.seeds.articles import load_seeds
 from kapwatch.sources.eutils import BATCH_SIZE
 from kapwatch.sources.pubmed_xml import parse_pubmed
-from kapwatch.store import dedupe
-from kapwatch.store.store import AddResult, Store
+from kapwatch.store import AddResult, Store, dedupe
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

@@ -65,7 +65,7 @@ from bench.generate import (
 )
 from kapwatch.sources.pubmed_xml import parse_pubmed
 from kapwatch.sources.records import Record
-from kapwatch.store.store import ClaimLink, DigestItem, Sighting, Store, Study, Window, migrate
+from kapwatch.store import ClaimLink, DigestItem, Sighting, Store, Study, Window, migrate
 
 STORE_VERSION = 4
 STUDIES = 1_000_000
@@ -146,7 +146,7 @@ class Rows:
     up with kapwatch's schema; only what a weekly run would have added later is set here."""
 
     def __init__(self) -> None:
-        from kapwatch.store import store as store_module
+        from kapwatch.store import merge as store_module
 
         self.new_study = store_module._new_study
         self.table = _table(Study)

@@ -23,7 +23,7 @@ from kapwatch.seeds.articles import Article, SeedError, Seeds, load_seeds
 from kapwatch.seeds.lexicon import LexiconError
 from kapwatch.settings import Settings, SettingsError, redact
 from kapwatch.sources.feeds import FeedsFileError
-from kapwatch.store.store import RunLocked, Store, StoreError
+from kapwatch.store import RunLocked, Store, StoreError
 
 app = typer.Typer(
     help="Weekly literature monitor for ketamine-assisted psychotherapy (KAP).",

@@ -33,7 +33,7 @@ from kapwatch import pipeline
 from kapwatch.digest.render import DigestFiles
 from kapwatch.settings import Settings
 from kapwatch.sources.base import Source, SourceReport
-from kapwatch.store.store import AddResult, Store, Window, WindowStudies
+from kapwatch.store import AddResult, Store, Window, WindowStudies
 
 # Inputs hold a live store, so nothing is cached.
 

@@ -10,12 +10,11 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-from kapwatch.delivery.email import MailError, build_message, deliver
+from kapwatch.delivery import Deliverer, DeliveryError, Message, deliverers
 from kapwatch.digest.exports import write_exports
-from kapwatch.digest.render import DigestFiles, build_context, read_head, render, subject
+from kapwatch.digest.render import DigestFiles, build_context, render
 from kapwatch.evidence import Engine, StudyText
 from kapwatch.seeds import citations
 from kapwatch.seeds.articles import Seeds, load_seeds
@@ -23,8 +22,8 @@ from kapwatch.settings import Settings, redact
 from kapwatch.sources import pubmed, registry
 from kapwatch.sources.base import Conditional, NotModified, Source, SourceError, SourceReport
 from kapwatch.sources.eutils import Eutils, EutilsError
-from kapwatch.store.store import AddResult, Listing, Store, Study, Window, WindowStudies
-from kapwatch.vocabulary import SourceStatus
+from kapwatch.store import AddResult, Listing, Store, Study, Window, WindowStudies
+from kapwatch.vocabulary import DeliveryState, SourceStatus
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)
@@ -200,9 +199,9 @@ ASSESS_BATCH = 1000  # studies read, assessed and saved together: memory stays f
 
 
 def assess_new(store: Store, window: Window, seeds: Seeds, progress: Progress | None = None) -> int:
-    """Claim this window's new studies and record relevance, design and claim links for each,
+    """Take this window's new studies and record relevance, design and claim links for each,
     a batch at a time; returns how many were assessed."""
-    ids = store.claim_new(window.id)
+    ids = store.take_new_studies(window.id)
     engine = Engine(seeds.claims, seeds.lexicon)
     for start in range(0, len(ids), ASSESS_BATCH):
         rows = store.texts(ids[start : start + ASSESS_BATCH])
@@ -260,44 +259,45 @@ def _verdicts(checks: list[Any]) -> set[tuple[str, str, str, str]]:
 
 
 def deliver_pending(settings: Settings, store: Store, send: bool, current: Window) -> list[str]:
-    """Deliver this window's digest and any earlier one whose send failed; one line per window.
+    """Deliver this window's digest and any earlier one whose delivery failed, on each channel
+    the settings choose; one line per window and channel.
 
-    At most once: a window is marked "sending" before the SMTP conversation starts, so a run
-    that dies mid-send leaves it "unknown" and it is reported, never sent twice.
+    At most once per channel: a window is marked "sending" there before the conversation
+    starts, so a run that dies mid-send leaves it "unknown" and it is reported, never sent twice.
     """
     lines = []
-    for window in store.interrupted_windows():
-        store.mark_delivery(window.id, "unknown", "a run stopped while sending this digest")
+    for window, channel in store.interrupted_deliveries():
+        store.mark_delivery(
+            window.id, channel, DeliveryState.UNKNOWN, "a run stopped while sending this digest"
+        )
         lines.append(
             f"{window.label}: a run stopped while sending it; not resent (check the inbox, or "
             f"the outbox at {settings.outbox_dir})"
         )
+    chosen = deliverers(settings)
     if not send:
-        store.mark_delivery(current.id, "skipped")
+        for deliverer in chosen:
+            store.mark_delivery(current.id, deliverer.channel, DeliveryState.SKIPPED)
         return [*lines, f"{current.label}: not sent (--no-send)"]
-    for window in store.pending_windows():
-        stem = settings.digests_dir / window.label
-        try:
-            text = Path(f"{stem}.txt").read_text(encoding="utf-8")
-            html = Path(f"{stem}.html").read_text(encoding="utf-8")
-            context = read_head(Path(f"{stem}.json"))
-            message = build_message(settings, subject(context), text, html, window.label)
-            store.mark_delivery(window.id, "sending")
-            outcome = deliver(settings, message, window.label)
-        except (MailError, OSError, ValueError) as exc:
-            error = redact(str(exc), settings.secrets)
-            store.mark_delivery(window.id, "failed", error)
-            lines.append(f"{window.label}: delivery failed, will retry next run ({error})")
-            continue
-        status = "sent" if outcome == "sent" else "outbox"
-        store.mark_delivery(window.id, status)
-        where = outcome.removeprefix("outbox:")
-        lines.append(
-            f"{window.label}: emailed to {', '.join(settings.mail_to)}"
-            if status == "sent"
-            else f"{window.label}: written to {where}"
-        )
+    store.open_deliveries(current.id, [deliverer.channel for deliverer in chosen])
+    for deliverer in chosen:
+        for window in store.pending_windows(deliverer.channel):
+            lines.append(_deliver(settings, store, deliverer, window))
     return lines
+
+
+def _deliver(settings: Settings, store: Store, deliverer: Deliverer, window: Window) -> str:
+    """One window's digest on one channel; "sending" is recorded before the attempt starts."""
+    try:
+        message = Message.read(settings.digests_dir, window.label)
+        store.mark_delivery(window.id, deliverer.channel, DeliveryState.SENDING)
+        outcome = deliverer.deliver(message)
+    except (DeliveryError, OSError, ValueError) as exc:
+        error = redact(str(exc), settings.secrets)
+        store.mark_delivery(window.id, deliverer.channel, DeliveryState.FAILED, error)
+        return f"{window.label}: delivery failed, will retry next run ({error})"
+    store.mark_delivery(window.id, outcome.channel, outcome.state, outcome.where)
+    return f"{window.label}: {outcome.summary}"
 
 
 def summary_markdown(digest: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from kapwatch.demo.standin import Running, StandIn, serve
 from kapwatch.seeds.articles import Seeds, load_seeds
 from kapwatch.settings import Settings
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 from tests.helpers import write_feeds
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from typing import Any
 
 from kapwatch import pipeline
 from kapwatch.settings import Settings
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 
 WEEK1 = (date(2026, 11, 9), date(2026, 11, 15))
 WEEK2 = (date(2026, 11, 16), date(2026, 11, 22))

@@ -12,7 +12,7 @@ from kapwatch.seeds.articles import Reference, Seeds
 from kapwatch.settings import Settings
 from kapwatch.sources.eutils import Eutils
 from kapwatch.sources.records import Record
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 
 from .helpers import WEEK1, WEEK2, run_week
 

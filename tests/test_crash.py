@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from kapwatch.settings import Settings
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 
 from .conftest import ROOT, Inbox
 from .helpers import WEEK1, mailing_to, run_week
@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from kapwatch import pipeline
 from kapwatch.settings import Settings
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 
 raw, stop = json.loads(sys.argv[1]), sys.argv[2]
 settings = Settings(**{k: (Path(v) if k in ("home", "seeds_dir", "feeds_file") and v else

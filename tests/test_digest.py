@@ -20,7 +20,7 @@ from kapwatch.pipeline import Setup, assess_window
 from kapwatch.seeds.articles import Seeds
 from kapwatch.sources.base import SourceReport
 from kapwatch.sources.records import Record
-from kapwatch.store.store import Store, WindowStudies
+from kapwatch.store import Store, WindowStudies
 
 WET_ABSTRACT = (
     "BACKGROUND: Ketamine relieves PTSD quickly but the effect fades. "
@@ -133,7 +133,7 @@ def test_news_about_an_earlier_study_is_listed_and_flagged(
 ) -> None:
     first = store.open_window(date(2026, 11, 9), date(2026, 11, 15))
     store.add_records(first.id, [Record("pubmed", "Ketamine for PTSD", pmid="5", abstract="x")])
-    store.claim_new(first.id)
+    store.take_new_studies(first.id)
     retraction = Record(
         "pubmed", "Ketamine for PTSD", pmid="5", pub_types=["Retracted Publication"]
     )

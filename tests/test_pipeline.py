@@ -12,7 +12,8 @@ from kapwatch import pipeline
 from kapwatch.settings import Settings
 from kapwatch.sources.base import SourceReport
 from kapwatch.sources.feeds import Feed, FeedSource
-from kapwatch.store.store import Store
+from kapwatch.store import Store
+from kapwatch.vocabulary import DeliveryState
 
 from .conftest import Inbox
 from .helpers import WEEK1, WEEK2, mailing_to, run_week
@@ -107,7 +108,7 @@ def test_a_run_that_died_mid_send_is_reported_not_resent(
     run_week(settings, store, WEEK1, send=False)
     # What a crash between "sending" and "sent" leaves behind.
     window = store.open_window(*WEEK1)
-    store.mark_delivery(window.id, "sending")
+    store.mark_delivery(window.id, "email", DeliveryState.SENDING)
     _, lines = run_week(settings, store, WEEK2)
     assert lines[0].startswith("2026-W46: a run stopped while sending it; not resent")
     assert lines[1] == "2026-W47: emailed to team@example.org"

@@ -45,7 +45,7 @@ def test_storing_new_records_takes_a_few_statements_a_batch_not_one_a_record(
     import sqlalchemy as sa
 
     from kapwatch.sources.records import Record
-    from kapwatch.store.store import BATCH, Store
+    from kapwatch.store import BATCH, Store
 
     store = Store(database_url)
     window = store.open_window(date(2026, 1, 5), date(2026, 1, 11))

@@ -17,7 +17,7 @@ from kapwatch.sources.base import Period, SourceError
 from kapwatch.sources.feeds import Feed, FeedSource, fetch_feed
 from kapwatch.sources.pubmed import PubMed
 from kapwatch.sources.records import Record
-from kapwatch.store.store import AddResult, Store
+from kapwatch.store import AddResult, Store
 
 from .conftest import E2E_FIXTURES
 
@@ -61,7 +61,7 @@ def test_a_new_source_is_collected_stored_and_reported(store: Store) -> None:
     assert (source.added.new, source.added.merged) == (2, 0)
     assert (report.name, report.kind, report.status) == ("trials", "registry", "ok")
     assert (report.items, report.kept, report.error) == (3, 2, None)
-    assert len(store.claim_new(window.id)) == 2
+    assert len(store.take_new_studies(window.id)) == 2
 
 
 def test_a_failing_source_is_one_error_report_naming_it_secrets_redacted(store: Store) -> None:

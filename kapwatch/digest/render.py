@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from kapwatch.resources import TEMPLATES
 from kapwatch.seeds.articles import Seeds
 from kapwatch.sources.base import SourceReport
-from kapwatch.store.store import Listing, Study, Window
+from kapwatch.store import Listing, Study, Window
 
 STANCE_ORDER = ("challenges", "mixed", "extends", "supports")
 

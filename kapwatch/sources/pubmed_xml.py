@@ -251,6 +251,7 @@ def _article(element: _Element) -> Record:
         journal_title = _text(journal.find("Title")) or _text(journal.find("ISOAbbreviation"))
     return Record(
         source="pubmed",
+        precedence=1,  # the full record: its columns win over a feed's
         title=_text(article.find("ArticleTitle")) or _text(article.find("VernacularTitle")),
         pmid=pmid,
         doi=_doi(ids, article),
@@ -288,6 +289,7 @@ def _book(element: _Element) -> Record:
     authors = _authors(document) or (_authors(book) if book is not None else [])
     return Record(
         source="pubmed",
+        precedence=1,  # the full record: its columns win over a feed's
         title=chapter or book_title,
         pmid=pmid,
         doi=_doi(ids, document),
