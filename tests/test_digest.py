@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tracemalloc
 from datetime import date
 from pathlib import Path
@@ -82,7 +83,11 @@ def test_claim_update_with_stance_and_evidence(store: Store, seeds: Seeds, tmp_p
     html = out["files"].html.read_text()
     assert "supports" in html and "https://pubmed.ncbi.nlm.nih.gov/39000001/" in html
     text = out["files"].text.read_text()
-    assert "SUPPORTS: Ketamine and written exposure therapy for PTSD" in text
+    assert re.search(r"SUPPORTS( \(possible link\))?: Ketamine and written exposure therapy", text)
+    assert wet["family"] == "durability" and 0 <= wet["confidence"] <= 1
+    assert wet["strength"] in ("strong", "possible")
+    restated = {c["id"]: c["restated"] for c in data["claims"]}
+    assert restated["kap-plasticity-11"].startswith("In PTSD, ketamine with written exposure")
     assert out["files"].html.name == "2026-W47.html"
     assert subject(out["context"]).startswith("kapwatch 2026-W47: ")
 

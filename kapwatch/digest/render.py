@@ -13,10 +13,14 @@ from typing import Any, TextIO
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from kapwatch.evidence.confidence import load_calibration
 from kapwatch.resources import TEMPLATES
 from kapwatch.seeds.articles import Seeds
 from kapwatch.sources.base import SourceReport
 from kapwatch.store import Listing, Study, Window
+from kapwatch.vocabulary import Strength
+
+CALIBRATION = load_calibration()  # where a link's confidence makes it strong
 
 STANCE_ORDER = ("challenges", "mixed", "extends", "supports")
 
@@ -36,7 +40,9 @@ class DigestFiles:
         return [self.html, self.text, self.json, *self.extras]
 
 
-def study_json(study: Study | Listing, news: list[str] | None = None) -> dict[str, Any]:
+def study_json(
+    study: Study | Listing, news: list[str] | None = None, family_of: dict[str, str] | None = None
+) -> dict[str, Any]:
     return {
         "pmid": study.pmid,
         "doi": study.doi,
@@ -61,15 +67,29 @@ def study_json(study: Study | Listing, news: list[str] | None = None) -> dict[st
             f"https://pmc.ncbi.nlm.nih.gov/articles/{study.pmcid}/" if study.pmcid else None
         ),
         "claims": sorted(
-            (
-                {"claim_id": link.claim_id, "stance": link.stance, "evidence": link.evidence}
-                for link in study.links
-            ),
+            (link_json(link, family_of or {}) for link in study.links),
             key=lambda x: x["claim_id"],
         ),
         "flags": list(study.flags),
         "new": news is None,  # False: announced before, listed again for its news
         "news": news or [],
+    }
+
+
+def link_json(link: Any, family_of: dict[str, str]) -> dict[str, Any]:
+    """One study-claim link in the JSON contract: the claim, its family, how the study bears
+    on it, the sentence that shows it, and how sure the engine is (links stored before the
+    engine gave a confidence have none, and count as possible)."""
+    confidence = getattr(link, "confidence", None)
+    return {
+        "claim_id": link.claim_id,
+        "family": family_of.get(link.claim_id, link.claim_id),
+        "stance": link.stance,
+        "evidence": link.evidence,
+        "confidence": confidence,
+        "strength": CALIBRATION.strength(confidence)
+        if confidence is not None
+        else Strength.POSSIBLE,
     }
 
 
@@ -103,11 +123,14 @@ def build_context(
     per section, the strongest), and once more by `write_json` and the exports, which list
     every study. So a backfill's window costs the memory of one email, not of its studies.
     """
+    family_of = {c.id: c.family for c in seeds.claims}
     claims: list[dict[str, Any]] = [
         {
             "id": c.id,
             "seed": c.seed,
             "text": c.text,
+            "restated": c.restated,
+            "family": c.family,
             "references": c.references,
             "citations": c.citations,
             "form": c.form,
@@ -126,7 +149,7 @@ def build_context(
     screened: list[dict[str, Any]] = []
     new = relevant = unlinked = 0
     for study in studies:
-        item = study_json(study)
+        item = study_json(study, family_of=family_of)
         new += 1
         relevant += item["relevant"]
         found = False
@@ -150,7 +173,7 @@ def build_context(
             listed = [x for stance in STANCE_ORDER for x in by_stance[stance]][:shown]
             more = link_counts[claim["id"]] - len(listed)
             updates.append({"claim": claim, "studies": listed, "more": more})
-    earlier = [study_json(study, kinds) for study, kinds in news or []]
+    earlier = [study_json(study, kinds, family_of) for study, kinds in news or []]
     checks = citations or []
     problems = [c for c in checks if set(c["status"]) - {"verified"}]
     articles = {a.file: {"title": a.title, "publisher": a.publisher} for a in seeds.articles}
@@ -181,6 +204,7 @@ def build_context(
         },
         "earlier": earlier,
         "studies": studies,  # read again for the JSON and the exports
+        "family_of": family_of,
         "citations": checks,
         # Claims health is shown in full in the first digest and whenever a verdict changes.
         "citations_changed": citations_changed,
@@ -192,7 +216,7 @@ def listed_studies(context: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every study of the digest as the JSON lists it: the window's new ones, then the earlier
     ones with news."""
     for study in context["studies"]:
-        yield study_json(study)
+        yield study_json(study, family_of=context.get("family_of"))
     yield from context["earlier"]
 
 

@@ -66,6 +66,7 @@ class Assessments(Database):
                 "claim_id": x.claim_id,
                 "stance": x.stance,
                 "evidence": x.evidence,
+                "confidence": x.confidence,
             }
             for study_id, r in results.items()
             for x in r.links

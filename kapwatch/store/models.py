@@ -119,6 +119,8 @@ class ClaimLink(Base):
     claim_id: Mapped[str] = mapped_column(String(100), index=True)
     stance: Mapped[str] = mapped_column(String(20))
     evidence: Mapped[str] = mapped_column(Text, default="")
+    # The engine's calibrated confidence; None for links stored before it had one.
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     study: Mapped[Study] = relationship(back_populates="links")
 

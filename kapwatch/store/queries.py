@@ -22,6 +22,7 @@ class ListedLink(NamedTuple):
     claim_id: str
     stance: str
     evidence: str
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,12 @@ class Queries(Database):
             links: dict[int, list[ListedLink]] = {}
             link_columns = (ClaimLink.study_id, ClaimLink.claim_id, ClaimLink.stance)
             for link in s.execute(
-                select(*link_columns, ClaimLink.evidence).where(ClaimLink.study_id.in_(ids))
+                select(*link_columns, ClaimLink.evidence, ClaimLink.confidence).where(
+                    ClaimLink.study_id.in_(ids)
+                )
             ):
                 links.setdefault(link.study_id, []).append(
-                    ListedLink(link.claim_id, link.stance, link.evidence)
+                    ListedLink(link.claim_id, link.stance, link.evidence, link.confidence)
                 )
         found = {
             row.id: Listing(
