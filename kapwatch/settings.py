@@ -7,7 +7,7 @@ in step. Secrets are kept out of repr() so they never reach a log line by accide
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -82,7 +82,7 @@ class Settings:
         def get(name: str, default: str = "") -> str:
             return env.get(f"KAPWATCH_{name}", default).strip()
 
-        def number(name: str, default: float, kind: type = float) -> float:
+        def number(name: str, default: float, kind: Callable[[str], float] = float) -> float:
             raw = get(name)
             if not raw:
                 return default

@@ -36,7 +36,7 @@ class GaveUp(Exception):
 
 def pause(attempt: int, backoff: float) -> float:
     """Seconds to wait after failed attempt number `attempt` (1, 2, ...)."""
-    delay = min(backoff * 2 ** (attempt - 1), MAX_DELAY)
+    delay = min(backoff * 2.0 ** (attempt - 1), MAX_DELAY)
     return delay * (1 + random.random() / 4)
 
 
