@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from kapwatch.vocabulary import Strength
@@ -25,7 +25,14 @@ class LinkFeatures:
     contrary: bool  # the study goes against the claim
 
     def vector(self) -> list[float]:
-        return [1.0, *(float(v) for v in asdict(self).values())]
+        return [
+            1.0,
+            self.coverage,
+            float(self.in_conclusions),
+            float(self.same),
+            float(self.trial),
+            float(self.contrary),
+        ]
 
 
 FEATURES = ("bias", *(f.name for f in fields(LinkFeatures)))

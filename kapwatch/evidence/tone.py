@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A null or negative result.
 _NULL = re.compile(
@@ -140,27 +141,71 @@ def _null_in(sentence: str) -> bool:
     return False
 
 
-def _turns(sentence: str) -> bool:
-    """A sentence with a benefit in one clause and a null result in another."""
-    clauses = _CLAUSE.split(sentence)
-    benefit = any(_POSITIVE.search(_NEGATED.sub(" ", c)) and not _null_in(c) for c in clauses)
-    return benefit and any(_null_in(c) for c in clauses)
+# Cheap tests that rule most sentences out before an expression runs: the literal pieces
+# every match of it contains (lower case).
+_NULL_HINTS = (
+    "no", "not", "fail", "similar", "comparable", "equivalent", "worse", "inferior", "lack",
+    "absence", "negative", "aggravat", "exacerbat", "worsen", "below", "missed", "differ",
+)  # fmt: skip
+_FADE_HINTS = (
+    "fad", "wan", "relaps", "baseline", "sustain", "maintain", "durable", "short", "transient",
+    "diminish", "dissipat", "longer", "loss of", "lost", "persist", "last", "gone", "absent",
+    "temporar",
+)  # fmt: skip
+_LAST_HINTS = ("sustain", "persist", "maintain", "last", "durable", "remain", "still", "long-term")
+_STATISTICS_HINTS = (
+    "heterogen",
+    "bias",
+    "egger",
+    "funnel",
+    "i2",
+    "i²",
+    "certainty",
+    "quality",
+    "grade",
+)
+
+
+def _has(lowered: str, hints: tuple[str, ...]) -> bool:
+    return any(map(lowered.__contains__, hints))
+
+
+@lru_cache(maxsize=8192)
+def _sentence_tone(sentence: str) -> Tone:
+    """One sentence read once (a study's claims mostly weigh the same sentences)."""
+    lowered = sentence.lower()
+    if _has(lowered, _STATISTICS_HINTS) and _STATISTICS.search(sentence):
+        return Tone(False, False, False, False)
+    text = _normalise(sentence) if "inferior" in lowered else sentence
+    # A clause that reports a null result is not also read for a benefit: "not more effective
+    # than midazolam for reducing symptoms" names a reduction it did not find.
+    maybe_null = _has(lowered, _NULL_HINTS)
+    clauses = [(c, maybe_null and _null_in(c)) for c in _CLAUSE.split(text)]
+    null = any(found for _c, found in clauses)
+    benefit = any(not found and _POSITIVE.search(_NEGATED.sub(" ", c)) for c, found in clauses)
+    lasts = _has(lowered, _LAST_HINTS) and bool(_LASTS.search(text)) and not null
+    fades = _has(lowered, _FADE_HINTS) and bool(_FADES.search(text))
+    return Tone(
+        null=null,
+        positive=benefit,
+        fades=fades and not _PREVENTED.search(text),
+        lasts=lasts,
+        lasts_months=lasts and bool(_MONTHS.search(text)),
+        # The outcome a trial is judged on missed, or the sentence says it helped and then did
+        # not (better in the first week, no better after four).
+        null_primary=null
+        and (any(found and _PRIMARY.search(c) for c, found in clauses) or benefit),
+    )
 
 
 def read_tone(sentences: list[str]) -> Tone:
     """Read a study's finding sentences (conclusions first)."""
-    kept = [_normalise(s) for s in sentences if not _STATISTICS.search(s)]
-    null = any(_null_in(s) for s in kept)
-    fades = any(_FADES.search(s) and not _PREVENTED.search(s) for s in kept)
-    lasting = [s for s in kept if _LASTS.search(s) and not _null_in(s)]
-    lasts_months = any(_MONTHS.search(s) for s in lasting)
-    # A clause that reports a null result is not also read for a benefit: "not more effective
-    # than midazolam for reducing symptoms" names a reduction it did not find.
-    clauses = [c for s in kept for c in _CLAUSE.split(s)]
-    positive = any(_POSITIVE.search(_NEGATED.sub(" ", c)) and not _null_in(c) for c in clauses)
-    # The outcome a trial is judged on missed, or one sentence says it helped and then did not
-    # (better in the first week, no better after four).
-    null_primary = any(
-        _null_in(c) and _PRIMARY.search(c) for s in kept for c in _CLAUSE.split(s)
-    ) or any(_turns(s) for s in kept)
-    return Tone(null, positive, fades, bool(lasting), lasts_months, null_primary)
+    tones = [_sentence_tone(s) for s in sentences]
+    return Tone(
+        null=any(t.null for t in tones),
+        positive=any(t.positive for t in tones),
+        fades=any(t.fades for t in tones),
+        lasts=any(t.lasts for t in tones),
+        lasts_months=any(t.lasts_months for t in tones),
+        null_primary=any(t.null_primary for t in tones),
+    )
