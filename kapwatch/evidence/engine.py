@@ -8,6 +8,7 @@ restated in seeds/ (kapwatch.seeds.claims), so nothing here names a drug, a clai
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from kapwatch.evidence.confidence import Calibration, LinkFeatures, load_calibration
@@ -28,6 +29,11 @@ from kapwatch.seeds.lexicon import Lexicon
 from kapwatch.vocabulary import Stance, Strength
 
 RELEVANCE_THRESHOLD = 0.5
+# A comparison with a control arm, in the words trial abstracts use.
+_CONTROLLED = re.compile(
+    r"\b(?:placebo|midazolam|saline|sham|active control|control (?:group|arm|condition))\b",
+    re.IGNORECASE,
+)
 MAX_LINKS = 8  # a study bears on a few claims; more would drown the digest
 
 
@@ -148,6 +154,7 @@ class Engine:
             ),
             preclinical=design == "preclinical",
             about_mechanism=any(lexicon.group_of(n) == "mechanism" for n in title),
+            controlled=bool(_CONTROLLED.search(text.full)),
         )
 
     def links(self, text: StudyText, reading: Reading, design: str = "") -> list[Link]:

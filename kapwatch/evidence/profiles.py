@@ -65,6 +65,7 @@ class StudyFacts:
     title_forms: frozenset[str]  # the drug form its title names
     preclinical: bool  # an animal or cell study
     about_mechanism: bool  # its title names a mechanism (connectivity, synapses, ...)
+    controlled: bool = False  # the drug against a control (placebo, midazolam, ...)
 
 
 def profile(text: str, found: dict[str, str], lexicon: Lexicon, claim: bool = False) -> Profile:
@@ -122,8 +123,11 @@ def linkable(claim: Profile) -> bool:
     return bool(claim.groups() or claim.conditions or claim.outcomes.get("effect"))
 
 
-def _intervention(claim: Profile, study: Profile, lexicon: Lexicon) -> str | None:
-    """SAME or None: does the study give what the claim is about?"""
+def _intervention(
+    claim: Profile, study: Profile, lexicon: Lexicon, controlled: bool = False
+) -> str | None:
+    """SAME or None: does the study give what the claim is about? A study that gives a therapy
+    in both arms and the drug against a control still tests what the drug does."""
     therapies = study.therapies - {INTEGRATION}
     named = _specific(claim.therapies, lexicon)
     if INTEGRATION in claim.therapies and not (INTEGRATION in study.therapies or therapies):
@@ -134,7 +138,7 @@ def _intervention(claim: Profile, study: Profile, lexicon: Lexicon) -> str | Non
         return SAME if named & study.therapies else None
     if claim.therapies - {INTEGRATION}:
         return SAME if therapies else None
-    return None if therapies and claim.drug else SAME
+    return None if therapies and claim.drug and not controlled else SAME
 
 
 def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
@@ -152,11 +156,13 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
         and bool(study.conditions)
         and not facts.preclinical
     )
-    how = _intervention(claim, study, lexicon)
+    how = _intervention(claim, study, lexicon, facts.controlled)
     if how is None and not rapid_test:
         return None
+    # What ketamine does for people is not tested in animals, nor by a study whose title says
+    # it is about a mechanism.
     if "mechanism" not in claim.groups() and (facts.preclinical or facts.about_mechanism):
-        return None  # what ketamine does for people is not tested in animals
+        return None
     if claim.asserts_fading:
         # Whether the benefit fades is tested by a study that follows it over time.
         return _population(claim, facts) if findings.lasting or _follows_up(findings) else None

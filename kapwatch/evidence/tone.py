@@ -70,7 +70,7 @@ _PREVENTED = re.compile(
 )
 # A benefit that lasts: weeks or months after treatment.
 _LASTS = re.compile(
-    r"\b(?:sustained|persist(?:ed|ing|s)|maintained|lasted|lasting|durable|remained "
+    r"\b(?:sustained|persist(?:ed|ing|s)|maintained|lasted|lasting|durable|retained|kept|remained "
     r"(?:significant|lower|improved|better|reduced|in remission)|still (?:significant|present)|"
     r"long-term (?:benefit|improvement|reduction|efficacy|remission))\b",
     re.IGNORECASE,
@@ -152,7 +152,10 @@ _FADE_HINTS = (
     "diminish", "dissipat", "longer", "loss of", "lost", "persist", "last", "gone", "absent",
     "temporar",
 )  # fmt: skip
-_LAST_HINTS = ("sustain", "persist", "maintain", "last", "durable", "remain", "still", "long-term")
+_LAST_HINTS = (
+    "sustain", "persist", "maintain", "last", "durable", "remain", "still", "long-term", "retain",
+    "kept",
+)  # fmt: skip
 _STATISTICS_HINTS = (
     "heterogen",
     "bias",
