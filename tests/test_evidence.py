@@ -1,4 +1,4 @@
-"""Evidence v1 on abstracts written for the test (facts paraphrased, wording our own)."""
+"""The evidence engine on abstracts written for the test (facts paraphrased, wording our own)."""
 
 from __future__ import annotations
 

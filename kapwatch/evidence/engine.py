@@ -107,7 +107,9 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
             return Stance.CHALLENGES if tone.lasts_months and not tone.null else None
         return Stance.SUPPORTS if tone.lasts and not tone.fades else None
     if tone.null:
-        return Stance.MIXED if tone.positive and not claim.lasting else Stance.CHALLENGES
+        # A missed primary outcome whose only benefits are secondary, or faded, is a null trial.
+        mixed = tone.positive and not (tone.null_primary and (tone.secondary_only or tone.fades))
+        return Stance.MIXED if mixed and not claim.lasting else Stance.CHALLENGES
     # Relief that comes fast and then fades still confirms a claim of rapid relief.
     if tone.fades and not (claim.rapid and not claim.lasting):
         # A benefit that did not last denies a claim about lasting; of any other claim it is
@@ -258,7 +260,12 @@ def _tone(conclusions: list[str], evidence: str, findings: list[str]) -> Tone:
     # A null result elsewhere counts when it is the primary outcome's, or when the conclusions
     # claim no benefit either.
     null = main.null or every.null_primary or (every.null and not main.positive)
-    return replace(main, null=null, fades=main.fades or every.fades)
+    return replace(
+        main,
+        null=null,
+        fades=main.fades or every.fades,
+        null_primary=main.null_primary or every.null_primary,
+    )
 
 
 def _best_sentence(

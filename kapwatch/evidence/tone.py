@@ -31,7 +31,8 @@ _NULL = re.compile(
     r"|(?:comparable|similar|equivalent) (?:\w+ ){0,3}?(?:to|with|between|across) (?:the )?"
     r"(?:placebo|midazolam|saline|control|active placebo|sham|groups?|arms?|conditions?)"
     r"|similarly in (?:both|all|the two) (?:groups|arms)|(?:did not|does not) differ"
-    r"|no better than|worse than|inferior to|not noninferior|noninferiority (?:was )?not"
+    r"|no better than|worse than|inferior to|not noninferior"
+    r"|noninferiority (?:\w+ ){0,4}?(?:was |were )?not (?:met|shown|demonstrated|established)"
     r"|(?:primary|main) (?:end ?point|outcome) was not|missed (?:its|the) primary"
     r"|did not reach (?:statistical )?significance|non-?significant"
     r"|(?:lack|absence) of (?:efficacy|effect|benefit|evidence|superiority)"
@@ -112,6 +113,9 @@ _PRIMARY = re.compile(
     r"\bresponse rates?\b",
     re.IGNORECASE,
 )
+# "Both groups improved": an improvement the control shared is no benefit of the drug.
+_BOTH_ARMS = re.compile(r"\b(?:both|all|either) (?:groups?|arms?|conditions)\b", re.IGNORECASE)
+_SECONDARY = re.compile(r"\b(?:secondary|exploratory|post[- ]hoc|subgroup)\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;:]|,? (?:but|while|whereas|although|though|however|yet) ", re.IGNORECASE)
 _NONINFERIOR = re.compile(r"\bnon[- ]?inferior(ity)?\b", re.IGNORECASE)
 
@@ -126,6 +130,7 @@ class Tone:
     lasts: bool  # a benefit that lasted
     lasts_months: bool = False  # ... for months
     null_primary: bool = False  # a null result said of the primary outcome
+    secondary_only: bool = False  # every benefit it reports is a secondary or exploratory one
 
 
 def _normalise(text: str) -> str:
@@ -185,7 +190,12 @@ def _sentence_tone(sentence: str) -> Tone:
     maybe_null = _has(lowered, _NULL_HINTS)
     clauses = [(c, maybe_null and _null_in(c)) for c in _CLAUSE.split(text)]
     null = any(found for _c, found in clauses)
-    benefit = any(not found and _POSITIVE.search(_NEGATED.sub(" ", c)) for c, found in clauses)
+    benefits = [
+        c
+        for c, found in clauses
+        if not found and not _BOTH_ARMS.search(c) and _POSITIVE.search(_NEGATED.sub(" ", c))
+    ]
+    benefit = bool(benefits)
     lasts = _has(lowered, _LAST_HINTS) and bool(_LASTS.search(text)) and not null
     fades = _has(lowered, _FADE_HINTS) and bool(_FADES.search(text))
     return Tone(
@@ -198,12 +208,14 @@ def _sentence_tone(sentence: str) -> Tone:
         # not (better in the first week, no better after four).
         null_primary=null
         and (any(found and _PRIMARY.search(c) for c, found in clauses) or benefit),
+        secondary_only=benefit and all(_SECONDARY.search(c) for c in benefits),
     )
 
 
 def read_tone(sentences: list[str]) -> Tone:
     """Read a study's finding sentences (conclusions first)."""
     tones = [_sentence_tone(s) for s in sentences]
+    positive = [t for t in tones if t.positive]
     return Tone(
         null=any(t.null for t in tones),
         positive=any(t.positive for t in tones),
@@ -211,4 +223,5 @@ def read_tone(sentences: list[str]) -> Tone:
         lasts=any(t.lasts for t in tones),
         lasts_months=any(t.lasts_months for t in tones),
         null_primary=any(t.null_primary for t in tones),
+        secondary_only=bool(positive) and all(t.secondary_only for t in positive),
     )

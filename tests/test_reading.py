@@ -1,0 +1,147 @@
+"""The evidence engine reads results as a careful reader does: null, negative, fading and
+lasting findings, noninferiority, statistics sentences, other forms and populations. Abstracts
+are written for the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kapwatch.evidence import Engine, StudyText
+from kapwatch.evidence.tone import read_tone
+from kapwatch.seeds.articles import Seeds
+from kapwatch.sources.pubmed_xml import parse_pubmed
+
+DEMO_PUBMED = Path(__file__).parent.parent / "kapwatch" / "demo" / "pubmed.xml"
+
+
+def trial(title: str, results: str, conclusions: str) -> StudyText:
+    sections = [("RESULTS", results), ("CONCLUSIONS", conclusions)]
+    return StudyText(title, "", sections, ["Randomized Controlled Trial"], [], [])
+
+
+def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
+    return {x.claim_id: x.stance for x in Engine(seeds.claims, seeds.lexicon).assess(text).links}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "null"),
+    [
+        ("Depression scores did not differ between ketamine and midazolam at day 7.", True),
+        ("Ketamine was comparable to placebo on the MADRS.", True),
+        ("Esketamine was not superior to placebo on the primary outcome.", True),
+        ("Noninferiority to ECT was not met.", True),
+        ("Ketamine was non-inferior to ECT for remission.", False),
+        ("Adverse events did not differ between groups.", False),  # a safety outcome
+        ("Groups did not differ at baseline in severity.", False),  # a baseline comparison
+        ("Heterogeneity was substantial and no publication bias was found.", False),
+    ],
+)
+def test_null_results_are_read_and_their_look_alikes_are_not(sentence: str, null: bool) -> None:
+    assert read_tone([sentence]).null is null
+
+
+def test_fading_and_lasting_are_told_apart() -> None:
+    assert read_tone(["The benefit was transient and most responders relapsed within weeks."]).fades
+    assert not read_tone(["Ketamine reduced the risk of relapse by half."]).fades
+    lasting = read_tone(["Improvement was sustained at six months after the last infusion."])
+    assert lasting.lasts and lasting.lasts_months and not lasting.fades
+
+
+def test_a_null_trial_challenges_the_efficacy_claim(seeds: Seeds) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Oral ketamine for treatment-resistant depression: a randomized placebo-controlled trial",
+            "MADRS scores did not differ between oral ketamine and placebo at week 4.",
+            "Oral ketamine was not superior to placebo for treatment-resistant depression.",
+        ),
+    )
+    assert found["kap-plasticity-01"] == "challenges"
+
+
+def test_fading_supports_the_fading_claim_and_is_half_the_story_of_efficacy(
+    seeds: Seeds,
+) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Repeated ketamine infusions for treatment-resistant depression: durability of response",
+            "Response rates were higher with ketamine at 24 hours, but most responders relapsed "
+            "within three weeks after the last infusion.",
+            "Ketamine gave rapid relief that faded within weeks without further treatment.",
+        ),
+    )
+    assert found["kap-plasticity-10"] == "supports"
+    assert found["kap-plasticity-01"] == "mixed"
+
+
+def test_a_null_add_on_trial_challenges_the_combination_claims(seeds: Seeds) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Psychotherapy added to ketamine for depression compared with ketamine alone",
+            "Depression scores improved similarly in both groups (ketamine alone versus "
+            "ketamine with psychotherapy); there was no significant difference at 8 weeks.",
+            "Adding psychotherapy to ketamine did not improve outcomes compared with ketamine "
+            "alone.",
+        ),
+    )
+    assert found["kap-trd-04"] == "challenges"
+    assert found["kap-plasticity-13"] == "challenges"
+
+
+def test_another_form_extends_and_relief_within_hours_confirms_the_rapid_claim(
+    seeds: Seeds,
+) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Esketamine nasal spray for treatment-resistant depression",
+            "MADRS scores fell more with esketamine than placebo within 24 hours.",
+            "Esketamine gave rapid antidepressant effects compared with placebo.",
+        ),
+    )
+    assert found["kap-plasticity-01"] == "extends"
+    assert found["kap-trd-10"] == "supports"
+
+
+def test_a_psychiatric_outcome_under_anaesthesia_is_relevant(seeds: Seeds) -> None:
+    text = trial(
+        "Ketamine during surgical anesthesia for major depressive disorder",
+        "Depression scores did not differ between ketamine and placebo given under anesthesia.",
+        "Ketamine masked by surgical anesthesia was no better than placebo for depression.",
+    )
+    result = Engine(seeds.claims, seeds.lexicon).assess(text)
+    assert result.relevant
+    assert {x.claim_id: x.stance for x in result.links}["kap-plasticity-01"] == "challenges"
+
+
+def test_every_link_has_a_confidence_and_a_strength(seeds: Seeds) -> None:
+    links = (
+        Engine(seeds.claims, seeds.lexicon)
+        .assess(
+            trial(
+                "Ketamine for treatment-resistant depression: a randomized trial",
+                "Response was higher with ketamine than midazolam at 24 hours.",
+                "Ketamine rapidly reduced depressive symptoms compared with midazolam.",
+            )
+        )
+        .links
+    )
+    assert links
+    for link in links:
+        assert 0 <= link.confidence <= 1 and link.strength in ("strong", "possible")
+
+
+def test_the_demo_weeks_null_trials_challenge_the_claims_they_test(seeds: Seeds) -> None:
+    engine = Engine(seeds.claims, seeds.lexicon)
+    found = {}
+    for record in parse_pubmed(DEMO_PUBMED.read_bytes()):
+        text = StudyText(
+            record.title, record.abstract, record.sections, record.pub_types, record.mesh, []
+        )
+        found[record.pmid] = {x.claim_id: x.stance for x in engine.assess(text).links}
+    assert found["38188539"]["kap-plasticity-01"] == "challenges"  # masked by anaesthesia
+    assert found["35046508"]["kap-plasticity-01"] == "challenges"  # PTSD primary outcome missed
