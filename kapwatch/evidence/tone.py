@@ -138,6 +138,18 @@ def _normalise(text: str) -> str:
     return _NONINFERIOR.sub(lambda m: "noninferior" + (m[1] or ""), text)
 
 
+def _fades_in(sentence: str) -> bool:
+    """An effect that did not last, unless what faded was a side effect ("dissociation was
+    transient") or a relapse was prevented."""
+    if _PREVENTED.search(sentence):
+        return False
+    for match in _FADES.finditer(sentence):
+        nearby = sentence[max(0, match.start() - 50) : match.end() + 40]
+        if not _NOT_OUTCOME.search(nearby):
+            return True
+    return False
+
+
 def _null_in(sentence: str) -> bool:
     for match in _NULL.finditer(sentence):
         nearby = sentence[max(0, match.start() - 40) : match.end() + 50]
@@ -197,11 +209,11 @@ def _sentence_tone(sentence: str) -> Tone:
     ]
     benefit = bool(benefits)
     lasts = _has(lowered, _LAST_HINTS) and bool(_LASTS.search(text)) and not null
-    fades = _has(lowered, _FADE_HINTS) and bool(_FADES.search(text))
+    fades = _has(lowered, _FADE_HINTS) and _fades_in(text)
     return Tone(
         null=null,
         positive=benefit,
-        fades=fades and not _PREVENTED.search(text),
+        fades=fades,
         lasts=lasts,
         lasts_months=lasts and bool(_MONTHS.search(text)),
         # The outcome a trial is judged on missed, or the sentence says it helped and then did
