@@ -23,6 +23,8 @@ class LinkFeatures:
     same: bool  # the claim's own population, drug form and therapy (not an extension)
     trial: bool  # a randomized trial or a meta-analysis
     contrary: bool  # the study goes against the claim
+    focused: bool = False  # the study has finding sentences about what the claim asserts
+    crowd: float = 1.0  # 1 / the number of claims the study bears on
 
     def vector(self) -> list[float]:
         return [
@@ -32,6 +34,8 @@ class LinkFeatures:
             float(self.same),
             float(self.trial),
             float(self.contrary),
+            float(self.focused),
+            self.crowd,
         ]
 
 
@@ -52,12 +56,12 @@ class Calibration:
 
 
 # Before any fit: every link is as likely as the coverage of the claim says.
-UNFITTED = Calibration(weights=(-1.0, 3.0, 0.0, 0.0, 0.0, 0.0), threshold=0.7)
+UNFITTED = Calibration(weights=(-1.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0), threshold=0.7)
 
 
 def load_calibration(path: Path = CALIBRATION) -> Calibration:
     if not path.is_file():
         return UNFITTED
     data = json.loads(path.read_text(encoding="utf-8"))
-    weights = tuple(float(data["weights"][name]) for name in FEATURES)
+    weights = tuple(float(data["weights"].get(name, 0.0)) for name in FEATURES)
     return Calibration(weights=weights, threshold=float(data["threshold"]))

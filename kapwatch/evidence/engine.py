@@ -168,55 +168,65 @@ class Engine:
         """The study's links, most confident first, each with what its confidence is made of
         (tests/eval/calibrate.py fits the confidence on these)."""
         facts = self.facts(text, reading, design)
+        tones: dict[str, Tone] = {}  # a study's claims mostly share their evidence sentence
+        found = [
+            made
+            for claim in self.claims
+            if (made := self._link(claim.id, facts, reading, design, tones)) is not None
+        ]
+        scored = []
+        for link, features in found:
+            # A study that bears on many claims bears on each less surely.
+            features = replace(features, crowd=1 / len(found))
+            link.confidence = self.calibration.confidence(features)
+            link.strength = self.calibration.strength(link.confidence)
+            scored.append((link, features))
+        scored.sort(key=lambda item: (-item[0].confidence, item[0].claim_id))
+        return scored[:MAX_LINKS]
+
+    def _link(
+        self,
+        claim_id: str,
+        facts: StudyFacts,
+        reading: Reading,
+        design: str,
+        tones: dict[str, Tone],
+    ) -> tuple[Link, LinkFeatures] | None:
+        """The link to one claim, if the study bears on it and says something either way."""
+        claim = self.profiles.get(claim_id)
+        how = None if claim is None else bears_on(claim, facts, self.lexicon)
+        if claim is None or how is None:
+            return None
         findings = reading.finding_sentences()
         conclusions = [s for s, _f in reading.conclusions] or findings[:2]
-        candidates = []
-        tones: dict[str, Tone] = {}  # a study's claims mostly share their evidence sentence
-        for claim in self.claims:
-            claim_profile = self.profiles.get(claim.id)
-            if claim_profile is None:
-                continue
-            how = bears_on(claim_profile, facts, self.lexicon)
-            if how is None:
-                continue
-            wanted = set(self.concepts[claim.id])
-            in_conclusions = _best_sentence(reading.conclusions, wanted, self.lexicon)
-            evidence = in_conclusions or _best_sentence(reading.rest, wanted, self.lexicon)
-            if evidence is None and how != SAME and conclusions:
-                # The study is in another population or form than the claim names, so it may
-                # share no word with it: its main conclusion is the evidence.
-                evidence = conclusions[0]
-            if evidence is None:
-                continue
-            focus = self._focus(claim_profile, how, reading)
-            key = "\n".join(focus) if focus else evidence
-            if key not in tones:
-                tones[key] = read_tone(focus) if focus else _tone(conclusions, evidence, findings)
-            tone = tones[key]
-            how_it_bears = stance(claim_profile, how, facts, tone)
-            if how_it_bears is None:
-                continue
-            names = set(reading.full) | {self.lexicon.family_of(n) for n in reading.full}
-            covered = sum(1 for n in wanted if n in names or self.lexicon.family_of(n) in names)
-            features = LinkFeatures(
-                coverage=covered / len(wanted) if wanted else 0.0,
-                in_conclusions=in_conclusions is not None,
-                same=how == SAME,
-                trial=design in ("randomized controlled trial", "meta-analysis"),
-                contrary=how_it_bears in (Stance.CHALLENGES, Stance.MIXED),
-            )
-            confidence = self.calibration.confidence(features)
-            link = Link(
-                claim.id,
-                how_it_bears,
-                evidence,
-                sorted(wanted & set(reading.full)),
-                confidence,
-                self.calibration.strength(confidence),
-            )
-            candidates.append((-confidence, claim.id, link, features))
-        candidates.sort(key=lambda item: item[:2])
-        return [(link, features) for *_key, link, features in candidates[:MAX_LINKS]]
+        wanted = set(self.concepts[claim_id])
+        in_conclusions = _best_sentence(reading.conclusions, wanted, self.lexicon)
+        evidence = in_conclusions or _best_sentence(reading.rest, wanted, self.lexicon)
+        if evidence is None and how != SAME and conclusions:
+            # The study is in another population or form than the claim names, so it may share
+            # no word with it: its main conclusion is the evidence.
+            evidence = conclusions[0]
+        if evidence is None:
+            return None
+        focus = self._focus(claim, how, reading)
+        key = "\n".join(focus) if focus else evidence
+        if key not in tones:
+            tones[key] = read_tone(focus) if focus else _tone(conclusions, evidence, findings)
+        how_it_bears = stance(claim, how, facts, tones[key])
+        if how_it_bears is None:
+            return None
+        names = set(reading.full) | {self.lexicon.family_of(n) for n in reading.full}
+        covered = sum(1 for n in wanted if n in names or self.lexicon.family_of(n) in names)
+        shared = sorted(wanted & set(reading.full))
+        features = LinkFeatures(
+            coverage=covered / len(wanted) if wanted else 0.0,
+            in_conclusions=in_conclusions is not None,
+            same=how == SAME,
+            trial=design in ("randomized controlled trial", "meta-analysis"),
+            contrary=how_it_bears in (Stance.CHALLENGES, Stance.MIXED),
+            focused=bool(focus),
+        )
+        return Link(claim_id, how_it_bears, evidence, shared), features
 
     def _focus(self, claim: Profile, how: str, reading: Reading) -> list[str]:
         """The finding sentences about what the claim asserts (its mechanism, its course, its
