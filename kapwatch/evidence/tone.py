@@ -38,7 +38,12 @@ _NULL = re.compile(
     r"|(?:lack|absence) of (?:efficacy|effect|benefit|evidence|superiority)"
     r"|(?:has|have|had) not been (?:shown|demonstrated|established)|did not establish"
     r"|(?:trials?|studies|results?) (?:were|was) negative|aggravat\w*|exacerbat\w*|worsen\w*"
-    r"|below the (?:sensitivity|threshold)|not (?:detectable|detected)|no (?:detectable|measurable))\b",
+    r"|below the (?:sensitivity|threshold)|not (?:detectable|detected)|no (?:detectable|measurable)"
+    # Evidence a careful reader would trust less: inconclusive, inconsistent, low certainty.
+    r"|(?:very )?low[- ](?:certainty|quality) (?:of )?(?:the )?evidence|(?:limited|insufficient|"
+    r"inconclusive|conflicting|weak) evidence|inconsistent|inconclusive|conflicting (?:results|findings)|"
+    r"mixed (?:results|findings|evidence)|remains? (?:unclear|uncertain|unproven)|not robust|"
+    r"not clinically (?:meaningful|significant|relevant))\b",
     re.IGNORECASE,
 )
 # What a null finding is sometimes about that is not the claim's outcome.
@@ -101,9 +106,7 @@ _NEGATED = re.compile(
 )
 # Sentences about a meta-analysis's statistics, not its findings.
 _STATISTICS = re.compile(
-    r"\b(?:heterogeneity|publication bias|risk of bias|egger|funnel plot|I2|I²|"
-    r"certainty of (?:the )?evidence|quality of (?:the )?evidence|GRADE)\b",
-    re.IGNORECASE,
+    r"\b(?:heterogeneity|publication bias|risk of bias|egger|funnel plot|I2|I²)\b", re.IGNORECASE
 )
 # What names the outcome a trial is judged on: the primary outcome, or a symptom scale.
 _PRIMARY = re.compile(
@@ -163,6 +166,7 @@ def _null_in(sentence: str) -> bool:
 _NULL_HINTS = (
     "no", "not", "fail", "similar", "comparable", "equivalent", "worse", "inferior", "lack",
     "absence", "negative", "aggravat", "exacerbat", "worsen", "below", "missed", "differ",
+    "certainty", "quality", "evidence", "inconsist", "inconclus", "conflict", "mixed", "remain",
 )  # fmt: skip
 _FADE_HINTS = (
     "fad", "wan", "relaps", "baseline", "sustain", "maintain", "durable", "short", "transient",
