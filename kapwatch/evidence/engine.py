@@ -269,7 +269,7 @@ def _tone(conclusions: list[str], evidence: str, findings: list[str]) -> Tone:
         return every  # the conclusions are silent: read the results
     # A null result elsewhere counts when it is the primary outcome's, or when the conclusions
     # claim no benefit either.
-    null = main.null or every.null_primary or (every.null and not main.positive)
+    null = main.null or every.null
     return replace(
         main,
         null=null,
