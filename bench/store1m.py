@@ -84,8 +84,8 @@ def cache_key(studies: int = STUDIES) -> str:
     # The schema, and the code that derives stored keys from a record: a change rebuilds.
     sources = [
         *sorted(migrations.glob("*.py")),
-        ROOT / "kapwatch" / "store.py",
-        ROOT / "kapwatch" / "dedupe.py",
+        ROOT / "kapwatch" / "store" / "store.py",
+        ROOT / "kapwatch" / "store" / "dedupe.py",
     ]
     for path in sources:
         digest.update(path.name.encode() + path.read_bytes())
