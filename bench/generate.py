@@ -1284,6 +1284,11 @@ def records(ds: Dataset, start: int = 0, stop: int | None = None) -> Iterator[st
         yield article_xml(ds, index)
 
 
+def efetch(ds: Dataset) -> bytes:
+    """The whole data set as one EFetch body, in memory: for small sets (the tests' stand-in)."""
+    return (EFETCH_HEAD + "".join(records(ds)) + EFETCH_TAIL).encode()
+
+
 def write(
     ds: Dataset, path: Path | None = None, progress: Callable[[int], None] | None = None
 ) -> Path:
