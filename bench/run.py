@@ -34,7 +34,8 @@ from typing import Any
 
 from bench import generate, store1m
 from bench.common import BENCH, RESULTS, ROOT, cpus, loopback_only, machine, pin
-from bench.eutils import Limits, StandIn
+from bench.server import LoadServer
+from kapwatch.demo.standin import Limits
 
 SCENARIOS = ["weekly", "backfill", "processing", "floor", "parsing", "week_1m", "dedupe", "peers"]
 PEERS_PYTHON = BENCH / ".cache" / "venv-peers" / "bin" / "python"
@@ -64,7 +65,7 @@ def run_json(command: list[str], timeout: float = 1800, python: str = PYTHON) ->
     return data
 
 
-def server_view(standin: StandIn) -> dict[str, Any]:
+def server_view(standin: LoadServer) -> dict[str, Any]:
     stats = standin.stats()
     accepted = stats["requests"] - stats["refused_429"]
     stats["floor_s"] = round(accepted / RATE, 2)
@@ -134,7 +135,7 @@ def fmt(value: float | int | None, digits: int = 1) -> str:
 # --- scenarios -------------------------------------------------------------------------------
 
 
-def fetch_kapwatch(standin: StandIn, since: date, until: date, cpu: int) -> dict[str, Any]:
+def fetch_kapwatch(standin: LoadServer, since: date, until: date, cpu: int) -> dict[str, Any]:
     standin.reset()
     client = run_json(
         [
@@ -163,7 +164,9 @@ def leaf_windows(server: dict[str, Any]) -> list[tuple[str, str]]:
     return seen
 
 
-def fetch_reference(standin: StandIn, windows: list[tuple[str, str]], cpu: int) -> dict[str, Any]:
+def fetch_reference(
+    standin: LoadServer, windows: list[tuple[str, str]], cpu: int
+) -> dict[str, Any]:
     standin.reset()
     client = run_json(
         [
@@ -181,7 +184,7 @@ def fetch_reference(standin: StandIn, windows: list[tuple[str, str]], cpu: int) 
 
 
 def fetch_peer(
-    standin: StandIn,
+    standin: LoadServer,
     tool: str,
     windows: list[tuple[str, str]],
     query_file: Path,
@@ -208,7 +211,7 @@ def fetch_peer(
     return {"client": client, "server": server_view(standin)}
 
 
-def week_cli(standin: StandIn, db_path: Path, cpu: int) -> dict[str, Any]:
+def week_cli(standin: LoadServer, db_path: Path, cpu: int) -> dict[str, Any]:
     """`kapwatch run` (the Prefect flow) on a fresh copy of the 1M store."""
     standin.reset()
     with tempfile.TemporaryDirectory(prefix="kapwatch-bench-") as home:
@@ -418,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         limits = Limits(latency=args.latency, per_record=args.per_record)
         query_file = BENCH / ".cache" / "query.txt"
         query_file.write_text(_query(), encoding="utf-8")
-        with StandIn(files, limits, cpu=main_cpu) as standin:
+        with LoadServer(files, limits, cpu=main_cpu) as standin:
             log(f"stand-in at {standin.url}")
             weekly = backfill = None
             if only & {"weekly", "peers"}:

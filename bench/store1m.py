@@ -191,7 +191,7 @@ def build(studies: int = STUDIES, log: Any = print) -> tuple[Path, Path]:
     db_path, watched_path = paths(studies)
     if db_path.exists() and watched_path.exists():
         return db_path, watched_path
-    from bench.eutils import StandIn
+    from kapwatch.demo.standin import StandIn, serve
     from kapwatch.seeds.articles import load_seeds
     from kapwatch.settings import Settings
 
@@ -230,7 +230,7 @@ def build(studies: int = STUDIES, log: Any = print) -> tuple[Path, Path]:
         conn.execute(insert(_table(Window)), rows)
 
     # The citation checks a first run caches (every reference looked up once; not found here).
-    with tempfile.TemporaryDirectory(prefix="kapwatch-bench-") as home, StandIn([]) as standin:
+    with tempfile.TemporaryDirectory(prefix="kapwatch-bench-") as home, serve(StandIn()) as standin:
         env = settings_env(Path(home), partial, standin.eutils_url, api_key="bench-build-key")
         settings = Settings.from_env(env)
         first = store.open_window(FIRST_WEEK_END - timedelta(days=6), FIRST_WEEK_END)
