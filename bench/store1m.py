@@ -52,17 +52,8 @@ from typing import Any
 from sqlalchemy import Table, insert
 
 from bench.common import ROOT, loopback_only, peak_mb, pin
-from bench.generate import (
-    CACHE,
-    DATASETS,
-    DESIGN,
-    EFETCH_HEAD,
-    EFETCH_TAIL,
-    GENERATOR_VERSION,
-    JOURNALS,
-    article_xml,
-    core,
-)
+from bench.generate import EFETCH_HEAD, EFETCH_TAIL, article_xml
+from bench.synthetic import CACHE, DATASETS, DESIGN, GENERATOR_VERSION, JOURNALS, core
 from kapwatch.sources.pubmed import parse_pubmed
 from kapwatch.sources.records import Record
 from kapwatch.store.store import ClaimLink, DigestItem, Sighting, Store, Study, Window, migrate

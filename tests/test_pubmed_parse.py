@@ -110,7 +110,8 @@ def test_a_2k_record_response_is_parsed_without_holding_it(tmp_path: Path) -> No
     import sys
     from datetime import date
 
-    from bench.generate import Dataset, write
+    from bench.generate import write
+    from bench.synthetic import Dataset
 
     dataset = Dataset("parse-2k", 2_000, 80_000_000, date(2026, 1, 1), date(2026, 1, 31))
     body = write(dataset, tmp_path / "efetch.xml")

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from bench.generate import Dataset, efetch
+from bench.generate import efetch
+from bench.synthetic import Dataset
 from kapwatch.demo.standin import StandIn, serve
 from kapwatch.settings import Settings
 from kapwatch.sources.pubmed import BATCH_SIZE, MAX_HITS, Eutils, search_window
