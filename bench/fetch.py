@@ -42,7 +42,7 @@ def query() -> str:
 
 def with_kapwatch(eutils_url: str, since: date, until: date) -> dict[str, Any]:
     """The weekly run's PubMed path: `pubmed.window_batches` (one EFetch batch at a time, as
-    `pipeline.collect_pubmed` consumes it), or `search_window` where that is all there is."""
+    `pipeline.collect_pubmed` consumes it)."""
     settings = Settings.from_env(
         {"KAPWATCH_EUTILS_URL": eutils_url, "KAPWATCH_NCBI_EMAIL": "bench@example.org"}
     )
@@ -52,15 +52,11 @@ def with_kapwatch(eutils_url: str, since: date, until: date) -> dict[str, Any]:
     pmids: list[str] = []
     count = 0
     started = time.perf_counter()
-    window_batches = getattr(pubmed, "window_batches", None)
-    if window_batches is not None:
-        for batch in window_batches(settings, term, since, until, client=client, searches=searches):
-            count += len(batch)
-            pmids.extend(r.pmid for r in batch if r.pmid)
-    else:
-        records, searches = pubmed.search_window(settings, term, since, until, client=client)
-        count = len(records)
-        pmids = [r.pmid for r in records if r.pmid]
+    for batch in pubmed.window_batches(
+        settings, term, since, until, client=client, searches=searches
+    ):
+        count += len(batch)
+        pmids.extend(r.pmid for r in batch if r.pmid)
     wall = time.perf_counter() - started
     client.close()
     return {

@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import hashlib
-import inspect
 import io
 import json
 import pstats
@@ -54,6 +53,7 @@ from sqlalchemy import Table, insert
 from bench.common import ROOT, loopback_only, peak_mb, pin
 from bench.generate import EFETCH_HEAD, EFETCH_TAIL, article_xml
 from bench.synthetic import CACHE, DATASETS, DESIGN, GENERATOR_VERSION, JOURNALS, core
+from kapwatch import pipeline
 from kapwatch.sources.pubmed import parse_pubmed
 from kapwatch.sources.records import Record
 from kapwatch.store.store import ClaimLink, DigestItem, Sighting, Store, Study, Window, migrate
@@ -110,20 +110,6 @@ def settings_env(home: Path, db: Path, eutils_url: str, api_key: str = "") -> di
     if api_key:
         env["KAPWATCH_NCBI_API_KEY"] = api_key
     return env
-
-
-def check_citations(
-    settings: Any, store: Store, seeds: Any, window: Any, query: str
-) -> tuple[list[Any], Any]:
-    """pipeline.check_citations, whichever of its two signatures this kapwatch has."""
-    from kapwatch import pipeline
-
-    function: Any = pipeline.check_citations
-    if "query" in inspect.signature(function).parameters:
-        result: tuple[list[Any], Any] = function(settings, store, seeds, window, query)
-    else:
-        result = function(settings, store, seeds, window)
-    return result
 
 
 def _table(model: Any) -> Table:
@@ -225,7 +211,7 @@ def build(studies: int = STUDIES, log: Any = print) -> tuple[Path, Path]:
         env = settings_env(Path(home), partial, standin.eutils_url, api_key="bench-build-key")
         settings = Settings.from_env(env)
         first = store.open_window(FIRST_WEEK_END - timedelta(days=6), FIRST_WEEK_END)
-        checks, _report = check_citations(settings, store, seeds, first, seeds.query())
+        checks, _report = pipeline.check_citations(settings, store, seeds, first, seeds.query())
         log(f"  citation checks cached: {len(checks)}")
     store.engine.dispose()
 
@@ -371,7 +357,6 @@ def copy(db_path: Path, folder: Path) -> Path:
 
 def week(db_path: Path, eutils_url: str) -> dict[str, Any]:
     """The weekly run's stages (kapwatch.pipeline, no Prefect) on a copy of the store."""
-    from kapwatch import pipeline
     from kapwatch.settings import Settings
 
     timings: dict[str, float] = {}
@@ -392,19 +377,10 @@ def week(db_path: Path, eutils_url: str) -> dict[str, Any]:
         mark = timed("open store and seeds", mark)
         with store.exclusive("bench"):
             window = store.open_window(since, until)
-            if "store" in inspect.signature(pipeline.collect_pubmed).parameters:
-                # Fetch and store interleaved, a batch at a time (the streaming pipeline).
-                added, pubmed_report = pipeline.collect_pubmed(settings, store, window, setup.query)
-                mark = timed("PubMed fetch + dedupe + store", mark)
-                count = pubmed_report.items
-            else:  # the earlier pipeline: a list of the window's records, then stored whole
-                collect: Any = pipeline.collect_pubmed
-                records, pubmed_report = collect(settings, setup.query, since, until)
-                mark = timed("PubMed search + fetch", mark)
-                added = store.add_records(window.id, records)
-                mark = timed("dedupe + store", mark)
-                count = len(records)
-            checks, check_report = check_citations(
+            # Fetch and store interleaved, a batch at a time.
+            added, pubmed_report = pipeline.collect_pubmed(settings, store, window, setup.query)
+            mark = timed("PubMed fetch + dedupe + store", mark)
+            checks, check_report = pipeline.check_citations(
                 settings, store, setup.seeds, window, setup.query
             )
             mark = timed("citations + retraction watch", mark)
@@ -417,20 +393,16 @@ def week(db_path: Path, eutils_url: str) -> dict[str, Any]:
             pipeline.deliver_pending(settings, store, False, window)
             mark = timed("deliver (--no-send)", mark)
         total = time.perf_counter() - started
-        # The earlier retraction watch re-read every relevant study already sent.
-        watched_pmids = getattr(store, "watched_pmids", None)
-        watched = len(watched_pmids()) if watched_pmids is not None else None
         summary = files.head["summary"]
         digest = json.loads(files.json.read_text(encoding="utf-8"))  # a week: a small file
     return {
         "seconds": round(total, 2),
         "stages": timings,
-        "records": count,
+        "records": pubmed_report.items,
         "stored_new": added.new,
         "stored_merged": added.merged,
         "new_studies": summary["new_studies"],
         "relevant": summary["relevant"],
-        "watched_pmids": watched,
         "digest_studies": len(digest.get("studies", [])),
         "pubmed_status": pubmed_report.status,
         "check_status": check_report.status,
