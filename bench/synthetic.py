@@ -11,7 +11,7 @@ import hashlib
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -291,6 +291,24 @@ def _p(rng: random.Random) -> str:
     )
 
 
+Findings = tuple[
+    list[str], list[str], list[str], list[str]
+]  # background, methods, results, conclusions
+
+
+@dataclass(frozen=True)
+class Study:
+    """What an abstract's sentences are about."""
+
+    condition: str
+    therapy: str
+    outcome: str
+    population: str
+    n: int
+    null: bool  # a null result
+    design: str
+
+
 def abstract_of(rng: random.Random, c: Core) -> list[tuple[str, str, list[str]]]:
     """(label, NlmCategory, sentences) sections."""
     cond, ther, outc, pop = (
@@ -304,9 +322,8 @@ def abstract_of(rng: random.Random, c: Core) -> list[tuple[str, str, list[str]]]
     design = DESIGN[c.design][0]
     clinical = c.topic in ("kap", "psych")
     findings = _clinical if clinical else _other
-    background, methods, results, conclusions = findings(
-        rng, c, cond, ther, outc, pop, n, null, design
-    )
+    study = Study(cond, ther, outc, pop, n, null, design)
+    background, methods, results, conclusions = findings(rng, c, study)
     return [
         ("BACKGROUND", "BACKGROUND", background),
         (
@@ -323,18 +340,9 @@ def abstract_of(rng: random.Random, c: Core) -> list[tuple[str, str, list[str]]]
     ]
 
 
-def _clinical(
-    rng: random.Random,
-    c: Core,
-    cond: str,
-    ther: str,
-    outc: str,
-    pop: str,
-    n: int,
-    null: bool,
-    design: str,
-) -> tuple[list[str], list[str], list[str], list[str]]:
+def _clinical(rng: random.Random, c: Core, study: Study) -> Findings:
     """KAP and ketamine-in-psychiatry studies: MADRS, response, null results."""
+    cond, ther, outc, pop, n, null, design = astuple(study)
     background = [
         f"Ketamine produces rapid but often transient improvement in {cond}.",
         f"Whether {ther} prolongs the response to ketamine remains unclear, and few controlled studies have examined {outc}.",
@@ -370,18 +378,9 @@ def _clinical(
     return background, methods, results, conclusions
 
 
-def _other(
-    rng: random.Random,
-    c: Core,
-    cond: str,
-    ther: str,
-    outc: str,
-    pop: str,
-    n: int,
-    null: bool,
-    design: str,
-) -> tuple[list[str], list[str], list[str], list[str]]:
+def _other(rng: random.Random, c: Core, study: Study) -> Findings:
     """Anaesthesia, analgesia, recreational use, animal studies."""
+    pop, n, null, design = study.population, study.n, study.null, study.design
     if c.topic in ("anaesthesia", "analgesia"):
         proc, aout = rng.choice(PROCEDURE), rng.choice(ANAESTHESIA_OUTCOME)
         background = [
