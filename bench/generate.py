@@ -1,8 +1,9 @@
 """Realistic synthetic PubMed EFetch XML, deterministic by seed, written as a stream.
 
 Every record is built from its own random generator seeded by (seed, data set, index), so any
-record can be rebuilt alone: the stand-in serves records of the 1M-study store on demand, and
-the store builder writes the same titles, authors and DOIs into the database.
+record can be rebuilt alone: the 1M-study store's builder writes a record's titles, authors and
+DOIs into the database and the same record's XML for the stand-in. The data sets and what a
+record says are in bench/synthetic.py; this module writes the XML. The tests build theirs here.
 
 What a record carries, as PubMed's EFetch (pubmed_250101 DTD) does: MedlineCitation status and
 dates, journal with ISSN/volume/issue/PubDate, a title mixing KAP studies with off-topic ketamine
