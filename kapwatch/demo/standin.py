@@ -335,7 +335,8 @@ _RANGE = re.compile(
     r'\(?\s*"?(\d{4}(?:/\d{1,2}){0,2})"?\s*\[([\w -]+)\]\s*:\s*'
     r'"?(\d{4}(?:/\d{1,2}){0,2})"?\s*\[[\w -]+\]\s*\)?'
 )
-_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
 
 
 def _window(params: dict[str, str]) -> tuple[str, str, date | None, date | None]:
@@ -368,7 +369,7 @@ def _date(element: Any) -> date | None:
     if element is None or not (element.findtext("Year") or "").isdigit():
         return None
     month = (element.findtext("Month") or "1").strip()
-    number = int(month) if month.isdigit() else _MONTHS.index(month[:3].lower()) + 1
+    number = int(month) if month.isdigit() else _MONTHS.get(month[:3].lower(), 1)
     return date(int(element.findtext("Year")), number, int(element.findtext("Day") or 1))
 
 
