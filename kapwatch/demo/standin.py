@@ -80,7 +80,7 @@ class Article:
         return cls(
             element.findtext(".//PMID") or "",
             entrez,
-            etree.tostring(element),
+            etree.tostring(element, with_tail=False),
             listed,
             modified=_date(element.find(".//DateRevised")) or entrez,
             published=_date(element.find(".//JournalIssue/PubDate")),
@@ -309,8 +309,8 @@ class StandIn:
         else:
             return _fetch_error("ID list is empty! Possibly it has no correct IDs.", 400)
         found = [self._by_pmid[p].xml for p in wanted if p in self._by_pmid]
-        body = b"".join(xml.rstrip(b"\n") + b"\n" for xml in found)
-        return Reply(200, EFETCH_HEAD + body + b"</PubmedArticleSet>\n", records=len(found))
+        body = b"\n".join([EFETCH_HEAD, *found, b"</PubmedArticleSet>\n"])
+        return Reply(200, body, records=len(found))
 
     def ecitmatch(self, bdata: str) -> Reply:
         """ECitMatch: `journal|year|volume|first page|author|key|` lines, the PMID appended."""
