@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from kapwatch.sources.records import Record
-from kapwatch.store.store import Sighting, Store, Study
+from kapwatch.store import Sighting, Store, Study
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "dedup" / "bib_dedupe"

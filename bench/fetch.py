@@ -31,7 +31,8 @@ from bench.common import ROOT, emit, loopback_only, peak_mb, pin
 from kapwatch.seeds.articles import load_seeds
 from kapwatch.settings import Settings
 from kapwatch.sources import pubmed
-from kapwatch.sources.pubmed import BATCH_SIZE, Eutils, parse_esearch, parse_pubmed
+from kapwatch.sources.eutils import BATCH_SIZE, Eutils, parse_esearch
+from kapwatch.sources.pubmed_xml import parse_pubmed
 
 MARGIN = 0.020  # seconds beyond the 1-second window: scheduling jitter on a busy machine
 

@@ -37,7 +37,8 @@ from typing import Any
 from lxml import etree
 
 from bench.common import loopback_only, peak_mb, pin, reset_peak
-from kapwatch.sources.pubmed import BATCH_SIZE, _release
+from kapwatch.sources.eutils import BATCH_SIZE
+from kapwatch.sources.pubmed_xml import _release
 
 _WORD = re.compile(r"[a-z0-9]+")
 

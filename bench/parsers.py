@@ -30,7 +30,7 @@ _CACHE = tempfile.TemporaryDirectory(prefix="kapwatch-bench-entrez-")  # removed
 
 def run(parser: str, path: Path) -> dict[str, Any]:
     if parser == "kapwatch":
-        from kapwatch.sources.pubmed import parse_pubmed
+        from kapwatch.sources.pubmed_xml import parse_pubmed
 
         baseline = rss_mb()
         reset_peak()

@@ -39,9 +39,9 @@ from kapwatch.digest import exports
 from kapwatch.digest import render as digest
 from kapwatch.evidence import engine as evidence
 from kapwatch.seeds.articles import load_seeds
-from kapwatch.sources.pubmed import BATCH_SIZE, parse_pubmed
-from kapwatch.store import dedupe
-from kapwatch.store.store import AddResult, Store
+from kapwatch.sources.eutils import BATCH_SIZE
+from kapwatch.sources.pubmed_xml import parse_pubmed
+from kapwatch.store import AddResult, Store, dedupe
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -67,7 +67,7 @@ class Timers:
         """Timers around the functions assess_window goes through."""
         timers = cls()
         timers.around(evidence.Engine, "assess", "assess")
-        timers.around(store, "claim_new", "claim")
+        timers.around(store, "take_new_studies", "claim")
         timers.around(store, "texts", "read")
         timers.around(store, "save_assessments", "save")
         return timers

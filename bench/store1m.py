@@ -57,9 +57,18 @@ from kapwatch import pipeline
 from kapwatch.demo.standin import StandIn, serve
 from kapwatch.seeds.articles import Seeds, load_seeds
 from kapwatch.settings import Settings
-from kapwatch.sources.pubmed import parse_pubmed
+from kapwatch.sources.pubmed_xml import parse_pubmed
 from kapwatch.sources.records import Record
-from kapwatch.store.store import ClaimLink, DigestItem, Sighting, Store, Study, Window, migrate
+from kapwatch.store import (
+    AddResult,
+    ClaimLink,
+    DigestItem,
+    Sighting,
+    Store,
+    Study,
+    Window,
+    migrate,
+)
 
 STORE_VERSION = 4
 STUDIES = 1_000_000
@@ -70,6 +79,8 @@ WEEK = (date(2026, 1, 5), date(2026, 1, 11))
 FIRST_WEEK_END = date(2016, 1, 10)  # a Sunday; 520 weekly windows follow
 WINDOWS = 520
 CHUNK = 20_000
+# The store modules that make a study's row from a record (schema, derived keys, merge).
+KEYED_BY = ("models.py", "merge.py", "index.py", "dedupe.py")
 STANCES = ["supports", "supports", "extends", "challenges", "mixed"]
 EVIDENCE = "Ketamine combined with psychotherapy led to sustained improvements."
 
@@ -80,8 +91,7 @@ def cache_key(studies: int = STUDIES) -> str:
     # The schema, and the code that derives stored keys from a record: a change rebuilds.
     sources = [
         *sorted(migrations.glob("*.py")),
-        ROOT / "kapwatch" / "store" / "store.py",
-        ROOT / "kapwatch" / "store" / "dedupe.py",
+        *(ROOT / "kapwatch" / "store" / name for name in KEYED_BY),
     ]
     for path in sources:
         digest.update(path.name.encode() + path.read_bytes())
@@ -128,7 +138,7 @@ class Rows:
     up with kapwatch's schema; only what a weekly run would have added later is set here."""
 
     def __init__(self) -> None:
-        from kapwatch.store import store as store_module
+        from kapwatch.store import merge as store_module
 
         self.new_study = store_module._new_study
         self.table = _table(Study)
@@ -246,7 +256,7 @@ def _cache_citations(store: Store, seeds: Seeds, db: Path) -> list[Any]:
         env = settings_env(Path(home), db, standin.eutils_url, api_key="bench-build-key")
         settings = Settings.from_env(env)
         first = store.open_window(FIRST_WEEK_END - timedelta(days=6), FIRST_WEEK_END)
-        checks, _report = pipeline.check_citations(settings, store, seeds, first, seeds.query())
+        checks, _report = pipeline.watch_citations(settings, store, seeds, first, seeds.query())
     return checks
 
 
@@ -408,17 +418,22 @@ def week(db_path: Path, eutils_url: str) -> dict[str, Any]:
         mark = timed("open store and seeds", mark)
         with store.exclusive("bench"):
             window = store.open_window(since, until)
-            # Fetch and store interleaved, a batch at a time.
-            added, pubmed_report = pipeline.collect_pubmed(settings, store, window, setup.query)
+            # Every source (PubMed alone: the feeds file is empty), stored a batch at a time.
+            added = AddResult()
+            reports = [
+                pipeline.collect(source, store, window, secrets=settings.secrets, added=added)
+                for source in setup.sources
+            ]
+            pubmed_report = reports[0]  # PubMed is collected first
             mark = timed("PubMed fetch + dedupe + store", mark)
-            checks, check_report = pipeline.check_citations(
+            checks, check_report = pipeline.watch_citations(
                 settings, store, setup.seeds, window, setup.query
             )
             mark = timed("citations + retraction watch", mark)
             studies = pipeline.assess_window(store, window, setup.seeds)
             mark = timed("classify", mark)
             files = pipeline.render_window(
-                settings, store, window, studies, [pubmed_report, check_report], setup, checks
+                settings, store, window, studies, [*reports, check_report], setup, checks
             )
             mark = timed("render digest", mark)
             pipeline.deliver_pending(settings, store, False, window)

@@ -19,11 +19,11 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from kapwatch.seeds.articles import FORM_ROLES, SeedError, Seeds, load_seeds
+from kapwatch.seeds.articles import Article, SeedError, Seeds, load_seeds
 from kapwatch.seeds.lexicon import LexiconError
 from kapwatch.settings import Settings, SettingsError, redact
 from kapwatch.sources.feeds import FeedsFileError
-from kapwatch.store.store import RunLocked, Store, StoreError
+from kapwatch.store import RunLocked, Store, StoreError
 
 app = typer.Typer(
     help="Weekly literature monitor for ketamine-assisted psychotherapy (KAP).",
@@ -212,10 +212,10 @@ def demo(
     console.print(f"\n[bold]Open the digest:[/] {html}")
 
 
-def check_citations(settings: Settings, seeds: Seeds, refresh: bool) -> list[Any]:
+def lookup_references(settings: Settings, seeds: Seeds, refresh: bool) -> list[Any]:
     """Every reference's verdict, looked up in PubMed unless the store has it cached."""
     from kapwatch.seeds import citations
-    from kapwatch.sources.pubmed import Eutils, EutilsError
+    from kapwatch.sources.eutils import Eutils, EutilsError
 
     try:
         store = Store(settings.db_url)
@@ -274,7 +274,7 @@ def seeds_command(
         fail(str(exc))
         return
     if check:
-        checks = check_citations(settings, seeds, refresh)
+        checks = lookup_references(settings, seeds, refresh)
         if as_json:
             print(json.dumps([c.as_json() for c in checks], indent=2, ensure_ascii=False))
         else:
@@ -284,38 +284,41 @@ def seeds_command(
         print(json.dumps(seeds_json(seeds), indent=2, ensure_ascii=False))
         return
     for article in seeds.articles:
-        console.rule(f"[bold]{article.title}[/] ({article.file})")
-        claims = Table(title=f"{len(article.claims)} claims", show_lines=True)
-        claims.add_column("id", no_wrap=True)
-        claims.add_column("claim")
-        claims.add_column("cites")
-        claims.add_column("population / intervention / outcome")
-        for claim in article.claims:
-            claims.add_row(
-                claim.id,
-                claim.text,
-                ", ".join(claim.citations) or "(uncited)",
-                " / ".join(", ".join(claim.form[part]) or "-" for part in FORM_ROLES),
-            )
-        console.print(claims)
-        refs = Table(title=f"{len(article.references)} references")
-        for column in ("key", "authors", "year", "title", "journal", "vol(issue):pages", "doi"):
-            refs.add_column(column)
-        for ref in article.references:
-            where = f"{ref.volume}({ref.issue}):{ref.pages}" if ref.volume else ""
-            authors = ", ".join(ref.authors[:3]) + (" et al." if ref.et_al else "")
-            refs.add_row(
-                ref.key, authors, str(ref.year), ref.title, ref.journal, where, ref.doi or ""
-            )
-        console.print(refs)
-        if article.unresolved:
-            missing = ", ".join(article.unresolved)
-            console.print(f"[yellow]Citations with no reference in the list:[/] {missing}")
+        print_article(article)
     console.rule("[bold]Search terms[/]")
     for concept, terms in seeds.terms().items():
         console.print(f"[bold]{concept}[/]: {', '.join(terms)}")
     console.rule("[bold]PubMed query[/]")
     console.print(seeds.query(), highlight=False, soft_wrap=True)
+
+
+def print_article(article: Article) -> None:
+    """One seed article's claims and references, as tables."""
+    console.rule(f"[bold]{article.title}[/] ({article.file})")
+    claims = Table(title=f"{len(article.claims)} claims", show_lines=True)
+    claims.add_column("id", no_wrap=True)
+    claims.add_column("claim")
+    claims.add_column("cites")
+    claims.add_column("restated / family")
+    for claim in article.claims:
+        claims.add_row(
+            claim.id,
+            claim.text,
+            ", ".join(claim.citations) or "(uncited)",
+            f"{claim.restated}\n[dim]{claim.family if claim.linkable else 'not linked'}[/]",
+        )
+    console.print(claims)
+    refs = Table(title=f"{len(article.references)} references")
+    for column in ("key", "authors", "year", "title", "journal", "vol(issue):pages", "doi"):
+        refs.add_column(column)
+    for ref in article.references:
+        where = f"{ref.volume}({ref.issue}):{ref.pages}" if ref.volume else ""
+        authors = ", ".join(ref.authors[:3]) + (" et al." if ref.et_al else "")
+        refs.add_row(ref.key, authors, str(ref.year), ref.title, ref.journal, where, ref.doi or "")
+    console.print(refs)
+    if article.unresolved:
+        missing = ", ".join(article.unresolved)
+        console.print(f"[yellow]Citations with no reference in the list:[/] {missing}")
 
 
 def seeds_json(seeds: Seeds) -> dict[str, Any]:
@@ -335,12 +338,18 @@ def seeds_json(seeds: Seeds) -> dict[str, Any]:
                         "citations": c.citations,
                         "concepts": c.concepts,
                         "form": c.form,
+                        "restated": c.restated,
+                        "family": c.family,
+                        "linkable": c.linkable,
                     }
                     for c in a.claims
                 ],
                 "unresolved_citations": a.unresolved,
             }
             for a in seeds.articles
+        ],
+        "families": [
+            {"id": f.id, "title": f.title, "members": list(f.members)} for f in seeds.families
         ],
         "terms": seeds.terms(),
         "query": seeds.query(),

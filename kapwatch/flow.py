@@ -1,7 +1,13 @@
 """The weekly_digest flow: thin Prefect tasks over kapwatch.pipeline's stages.
 
-Network tasks retry; the flow turns a source that still fails into an error line in the
-digest, so one bad source never sinks the week.
+It reads as the run does: prepare -> collect (each source) -> check citations -> assess ->
+render -> deliver.
+
+No task retries. Network retries belong to the clients, which back off and try again
+themselves (kapwatch.sources.retry): re-running a task would only refetch what they already
+retried. A source that still fails becomes an error line in the digest (pipeline.collect), so
+one bad source never sinks the week; a database error or a bug would fail the same way again,
+so it stops the run. Delivery is at most once and retried by the next run, never by Prefect.
 """
 
 from __future__ import annotations
@@ -24,15 +30,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from kapwatch import pipeline
-from kapwatch.digest.render import DigestFiles, SourceReport
-from kapwatch.settings import Settings, redact
-from kapwatch.sources.feeds import Feed
-from kapwatch.sources.records import Record
-from kapwatch.store.store import Store, Window, WindowStudies
+from kapwatch.digest.render import DigestFiles
+from kapwatch.settings import Settings
+from kapwatch.sources.base import Source, SourceReport
+from kapwatch.store import AddResult, Store, Window, WindowStudies
 
-# Only network tasks retry; inputs hold a live store, so nothing is cached.
-RETRIES = 2
-RETRY_DELAYS = [5.0, 30.0]
+# Inputs hold a live store, so nothing is cached.
 
 
 @task(name="read seeds and feeds", cache_policy=NO_CACHE)
@@ -40,46 +43,21 @@ def read_setup(settings: Settings) -> pipeline.Setup:
     return pipeline.prepare(settings)
 
 
-@task(
-    name="search PubMed", retries=RETRIES, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE
-)
-def search_pubmed(
-    settings: Settings, store: Store, window: Window, query: str
-) -> tuple[dict[str, int], SourceReport]:
-    """Search, fetch and store PubMed's records for the window, a batch at a time."""
-    added, report = pipeline.collect_pubmed(settings, store, window, query)
-    return {"new": added.new, "merged": added.merged}, report
+@task(name="collect", task_run_name="collect {source.name}", cache_policy=NO_CACHE)
+def collect_source(
+    settings: Settings, store: Store, window: Window, source: Source
+) -> tuple[SourceReport, dict[str, int]]:
+    """Fetch one source's window and store it a batch at a time; its report and store counts."""
+    added = AddResult()
+    report = pipeline.collect(source, store, window, secrets=settings.secrets, added=added)
+    return report, {"new": added.new, "merged": added.merged}
 
 
-@task(
-    name="fetch feed",
-    task_run_name="fetch feed {feed.name}",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAYS,
-    cache_policy=NO_CACHE,
-)
-def fetch_feed(
-    settings: Settings, store: Store, feed: Feed, setup: pipeline.Setup
-) -> tuple[list[Record], SourceReport]:
-    return pipeline.collect_feed(settings, store, feed, setup.seeds.lexicon)
-
-
-@task(name="store and deduplicate", cache_policy=NO_CACHE)
-def store_records(store: Store, window: Window, records: list[Record]) -> dict[str, int]:
-    result = pipeline.store_records(store, window, records)
-    return {"new": result.new, "merged": result.merged}
-
-
-@task(
-    name="check citations and retractions",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAYS,
-    cache_policy=NO_CACHE,
-)
-def check_citations(
+@task(name="check citations and retractions", cache_policy=NO_CACHE)
+def verify_citations(
     settings: Settings, store: Store, setup: pipeline.Setup, window: Window
 ) -> tuple[list[Any], SourceReport]:
-    return pipeline.check_citations(settings, store, setup.seeds, window, setup.query)
+    return pipeline.watch_citations(settings, store, setup.seeds, window, setup.query)
 
 
 @task(name="assess studies", cache_policy=NO_CACHE)
@@ -116,12 +94,6 @@ def publish_artifacts(files: DigestFiles) -> None:
     )
 
 
-def failed_source(name: str, kind: str, exc: Exception, settings: Settings) -> SourceReport:
-    error = redact(f"{type(exc).__name__}: {exc}", settings.secrets)
-    get_run_logger().warning("Source %s failed after retries: %s", name, error)
-    return SourceReport(name, kind, "error", error=error)
-
-
 def run_name() -> str:
     """The run's name says its window, e.g. 'digest 2026-11-16..2026-11-23'."""
     params = flow_run.parameters
@@ -146,27 +118,13 @@ def weekly_digest(
         window = store.open_window(since, until)
         logger.info("Window %s: %s to %s", window.label, since, until)
 
-        searched = search_pubmed.submit(settings, store, window, setup.query)
-        feeds = [fetch_feed.submit(settings, store, feed, setup) for feed in setup.feeds]
         sources: list[SourceReport] = []
         counts = {"new": 0, "merged": 0}
-        try:
-            stored, report = searched.result()
-        except Exception as exc:  # retries exhausted: PubMed failed, the week goes on
-            stored, report = {}, failed_source("pubmed", "pubmed", exc, settings)
-        sources.append(report)
-        for key, value in stored.items():
-            counts[key] += value
-        for feed, future in zip(setup.feeds, feeds, strict=True):
-            try:
-                records, report = future.result()
-            except Exception as exc:
-                records, report = [], failed_source(feed.name, "feed", exc, settings)
+        for source in setup.sources:
+            report, added = collect_source(settings, store, window, source)
             sources.append(report)
-            for key, value in store_records(store, window, records).items():
-                counts[key] += value
-
-        checks, report = check_citations(settings, store, setup, window)
+            counts = {key: counts[key] + added[key] for key in counts}
+        checks, report = verify_citations(settings, store, setup, window)
         sources.append(report)
         studies = assess_studies(store, window, setup)
         files = render_digest(settings, store, window, studies, sources, setup, checks)

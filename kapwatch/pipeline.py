@@ -10,30 +10,20 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
-
-from kapwatch.delivery.email import MailError, build_message, deliver
+from kapwatch.delivery import Deliverer, DeliveryError, Message, deliverers
 from kapwatch.digest.exports import write_exports
-from kapwatch.digest.render import (
-    DigestFiles,
-    SourceReport,
-    build_context,
-    read_head,
-    render,
-    subject,
-)
-from kapwatch.evidence.engine import Engine, StudyText
+from kapwatch.digest.render import DigestFiles, build_context, render
+from kapwatch.evidence import Engine, StudyText
 from kapwatch.seeds import citations
 from kapwatch.seeds.articles import Seeds, load_seeds
-from kapwatch.seeds.lexicon import Lexicon
 from kapwatch.settings import Settings, redact
-from kapwatch.sources import feeds as feeds_mod
-from kapwatch.sources import pubmed
-from kapwatch.sources.records import Record
-from kapwatch.store.store import AddResult, Listing, Store, Study, Window, WindowStudies
+from kapwatch.sources import pubmed, registry
+from kapwatch.sources.base import Conditional, NotModified, Source, SourceError, SourceReport
+from kapwatch.sources.eutils import Eutils, EutilsError
+from kapwatch.store import AddResult, Listing, Store, Study, Window, WindowStudies
+from kapwatch.vocabulary import DeliveryState, SourceStatus
 
 Progress = Callable[[int, int], None]
 log = logging.getLogger(__name__)
@@ -46,15 +36,15 @@ class RunError(RuntimeError):
 @dataclass
 class Setup:
     seeds: Seeds
-    feeds: list[feeds_mod.Feed]
+    sources: list[Source]  # in the order they are collected (kapwatch.sources.registry)
     query: str
 
 
 def prepare(settings: Settings) -> Setup:
-    """Read seeds and the feed list; bad input stops here with one line naming the file."""
+    """Read the seeds and build the sources (PubMed, then each feed of the feeds file); bad
+    input stops here with one line naming the file."""
     seeds = load_seeds(settings.seeds_dir)
-    feed_list = feeds_mod.load_feeds(settings.feeds_path)
-    return Setup(seeds=seeds, feeds=feed_list, query=seeds.query())
+    return Setup(seeds=seeds, sources=registry.build(settings, seeds), query=seeds.query())
 
 
 def resolve_window(
@@ -70,74 +60,87 @@ def resolve_window(
     return since, until
 
 
-def collect_pubmed(
-    settings: Settings,
+def collect(
+    source: Source,
     store: Store,
     window: Window,
-    query: str,
-    progress: Progress | None = None,
-) -> tuple[AddResult, SourceReport]:
-    """Search the window and store what it finds, one EFetch batch at a time (memory stays
-    flat on a ten-year backfill). A failure midway keeps the batches already stored."""
-    added = AddResult()
-    items = 0
+    *,
+    secrets: tuple[str, ...] = (),
+    added: AddResult | None = None,
+) -> SourceReport:
+    """Collect one source's window into the store and say how it went.
+
+    Each batch is stored as it arrives (memory stays flat on a ten-year backfill); a failure
+    midway keeps the batches already stored. Whatever the source raises becomes its error
+    report, secrets redacted: one failing source never stops the others. A feed's validators
+    for the next conditional GET are read before and saved after. Store counts are added to
+    `added` when given.
+    """
+    added = added if added is not None else AddResult()
+    _resume(store, source)
+    items = kept = 0
+    note = None
     try:
-        batches = pubmed.window_batches(
-            settings, query, window.since, window.until, progress=progress
-        )
-        for batch in batches:
-            result = store.add_records(window.id, batch)
+        for batch in source.collect(window):
             items += len(batch)
-            added.new, added.merged = added.new + result.new, added.merged + result.merged
-            added.news += result.news
-    except pubmed.EutilsError as exc:
-        error = redact(str(exc), settings.secrets)
+            wanted = [record for record in batch if source.keeps(record)]
+            kept += len(wanted)
+            if wanted:
+                _count(added, store.add_records(window.id, wanted))
+    except NotModified as exc:
+        note = str(exc)
+    except Exception as exc:  # a failing source is reported, never raised
+        error = _failure(source, exc, secrets)
+        _remember(store, source, error)
         if items:
             error += f" (after {items} records, which were kept)"
-        return added, SourceReport("pubmed", "pubmed", "error", items=items, error=error)
-    status = "ok" if items else "empty"
-    return added, SourceReport("pubmed", "pubmed", status, items=items, kept=items)
+        return SourceReport(source.name, source.kind, SourceStatus.ERROR, items=items, error=error)
+    _remember(store, source)
+    log.info("%s: %d items, %d kept", source.name, items, kept)
+    status = SourceStatus.OK if items else SourceStatus.EMPTY
+    return SourceReport(source.name, source.kind, status, items=items, kept=kept, error=note)
 
 
-def mentions_drug(record: Record, lexicon: Lexicon) -> bool:
-    """Feed items are kept only when they name the drug the seeds are about."""
-    text = " ".join([record.title, record.abstract, " ".join(record.keywords)])
-    return any(c.found_in(text) for c in lexicon.by_role("drug"))
+def _resume(store: Store, source: Source) -> None:
+    """Give a source that sends HTTP validators the ones its last run received."""
+    if isinstance(source, Conditional):
+        state = store.source_state(source.name)
+        source.etag = state.etag if state else None
+        source.last_modified = state.last_modified if state else None
 
 
-def collect_feed(
-    settings: Settings, store: Store, feed: feeds_mod.Feed, lexicon: Lexicon
-) -> tuple[list[Record], SourceReport]:
-    state = store.source_state(feed.name)
-    with httpx.Client(timeout=settings.http_timeout, follow_redirects=True) as client:
-        result = feeds_mod.fetch_feed(
-            client,
-            feed,
-            etag=state.etag if state else None,
-            last_modified=state.last_modified if state else None,
+def _remember(store: Store, source: Source, error: str | None = None) -> None:
+    """Save a source's validators and outcome (only sources that send validators keep any)."""
+    if not isinstance(source, Conditional):
+        return
+    if error is None:
+        store.save_source_state(
+            source.name, ok=True, etag=source.etag, last_modified=source.last_modified
         )
-    if result.status == "error":
-        error = redact(result.error or "failed", settings.secrets)
-        store.save_source_state(feed.name, ok=False, error=error)
-        log.warning("Feed %s failed: %s", feed.name, error)
-        return [], SourceReport(feed.name, "feed", "error", error=error)
-    kept = [r for r in result.records if mentions_drug(r, lexicon)]
-    store.save_source_state(
-        feed.name, ok=True, etag=result.etag, last_modified=result.last_modified
-    )
-    log.info("Feed %s: %d items, %d about ketamine", feed.name, len(result.records), len(kept))
-    report = SourceReport(
-        feed.name,
-        "feed",
-        "ok" if result.records else "empty",
-        items=len(result.records),
-        kept=len(kept),
-        error="not modified since the last run" if result.not_modified else None,
-    )
-    return kept, report
+    else:
+        store.save_source_state(source.name, ok=False, error=error)
 
 
-def check_citations(
+def _failure(source: Source, exc: Exception, secrets: tuple[str, ...]) -> str:
+    """The one line a failed source's report carries."""
+    if isinstance(exc, SourceError):
+        error = redact(str(exc), secrets)
+        log.warning("%s failed: %s", source.name, error)
+    else:  # not a known way for a source to fail: a bug, or the database
+        error = redact(f"{type(exc).__name__}: {exc}", secrets)
+        log.warning("%s failed: %s", source.name, error, exc_info=True)
+    return error
+
+
+def _count(total: AddResult, batch: AddResult) -> None:
+    total.new, total.merged, total.news = (
+        total.new + batch.new,
+        total.merged + batch.merged,
+        total.news + batch.news,
+    )
+
+
+def watch_citations(
     settings: Settings, store: Store, seeds: Seeds, window: Window, query: str
 ) -> tuple[list[citations.CitationCheck], SourceReport]:
     """The seed references' verdicts, and the retraction watch, in one pass.
@@ -150,17 +153,17 @@ def check_citations(
     cached = citations.from_store(store.citation_checks())
     name = "PubMed citation check"
     try:
-        with pubmed.Eutils.from_settings(settings) as eutils:
+        with Eutils.from_settings(settings) as eutils:
             checks = citations.check_references(eutils, seeds, cached)
             known = sorted({c.pmid for c in checks if c.pmid and c.fingerprint in cached})
             records = list(eutils.fetch_ids(known)) if known else []
             notices = pubmed.editorial_news(eutils, query, window.since, window.until)
-    except pubmed.EutilsError as exc:
+    except EutilsError as exc:
         error = redact(str(exc), settings.secrets)
         log.warning("%s failed: %s", name, error)
         current = {citations.fingerprint(r, c) for _f, r, c in citations.citing(seeds)}
         kept = [c for fp, c in cached.items() if fp in current]
-        return kept, SourceReport(name, "check", "error", error=error)
+        return kept, SourceReport(name, "check", SourceStatus.ERROR, error=error)
     changed = citations.apply_records(checks, records)
     news = store.refresh_flags(window.id, notices)
     store.save_citation_checks({c.fingerprint: c.as_json() for c in checks})
@@ -174,12 +177,10 @@ def check_citations(
         len(notices),
         news,
     )
-    report = SourceReport(name, "check", "ok", items=len(checks) + len(notices), kept=len(checks))
+    report = SourceReport(
+        name, "check", SourceStatus.OK, items=len(checks) + len(notices), kept=len(checks)
+    )
     return checks, report
-
-
-def store_records(store: Store, window: Window, records: list[Record]) -> AddResult:
-    return store.add_records(window.id, records)
 
 
 def text_of(columns: dict[str, Any]) -> StudyText:
@@ -198,9 +199,9 @@ ASSESS_BATCH = 1000  # studies read, assessed and saved together: memory stays f
 
 
 def assess_new(store: Store, window: Window, seeds: Seeds, progress: Progress | None = None) -> int:
-    """Claim this window's new studies and record relevance, design and claim links for each,
+    """Take this window's new studies and record relevance, design and claim links for each,
     a batch at a time; returns how many were assessed."""
-    ids = store.claim_new(window.id)
+    ids = store.take_new_studies(window.id)
     engine = Engine(seeds.claims, seeds.lexicon)
     for start in range(0, len(ids), ASSESS_BATCH):
         rows = store.texts(ids[start : start + ASSESS_BATCH])
@@ -225,7 +226,7 @@ def render_window(
     setup: Setup,
     checks: list[citations.CitationCheck] | None = None,
 ) -> DigestFiles:
-    if sources and all(s.status == "error" for s in sources if s.kind != "check"):
+    if sources and all(s.status == SourceStatus.ERROR for s in sources if s.kind != "check"):
         failed = "; ".join(f"{s.name}: {s.error}" for s in sources)
         raise RunError(f"no source could be read, so no digest was made ({failed})")
     news = store.news_in(window.id)
@@ -258,44 +259,45 @@ def _verdicts(checks: list[Any]) -> set[tuple[str, str, str, str]]:
 
 
 def deliver_pending(settings: Settings, store: Store, send: bool, current: Window) -> list[str]:
-    """Deliver this window's digest and any earlier one whose send failed; one line per window.
+    """Deliver this window's digest and any earlier one whose delivery failed, on each channel
+    the settings choose; one line per window and channel.
 
-    At most once: a window is marked "sending" before the SMTP conversation starts, so a run
-    that dies mid-send leaves it "unknown" and it is reported, never sent twice.
+    At most once per channel: a window is marked "sending" there before the conversation
+    starts, so a run that dies mid-send leaves it "unknown" and it is reported, never sent twice.
     """
     lines = []
-    for window in store.interrupted_windows():
-        store.mark_delivery(window.id, "unknown", "a run stopped while sending this digest")
+    for window, channel in store.interrupted_deliveries():
+        store.mark_delivery(
+            window.id, channel, DeliveryState.UNKNOWN, "a run stopped while sending this digest"
+        )
         lines.append(
             f"{window.label}: a run stopped while sending it; not resent (check the inbox, or "
             f"the outbox at {settings.outbox_dir})"
         )
+    chosen = deliverers(settings)
     if not send:
-        store.mark_delivery(current.id, "skipped")
+        for deliverer in chosen:
+            store.mark_delivery(current.id, deliverer.channel, DeliveryState.SKIPPED)
         return [*lines, f"{current.label}: not sent (--no-send)"]
-    for window in store.pending_windows():
-        stem = settings.digests_dir / window.label
-        try:
-            text = Path(f"{stem}.txt").read_text(encoding="utf-8")
-            html = Path(f"{stem}.html").read_text(encoding="utf-8")
-            context = read_head(Path(f"{stem}.json"))
-            message = build_message(settings, subject(context), text, html, window.label)
-            store.mark_delivery(window.id, "sending")
-            outcome = deliver(settings, message, window.label)
-        except (MailError, OSError, ValueError) as exc:
-            error = redact(str(exc), settings.secrets)
-            store.mark_delivery(window.id, "failed", error)
-            lines.append(f"{window.label}: delivery failed, will retry next run ({error})")
-            continue
-        status = "sent" if outcome == "sent" else "outbox"
-        store.mark_delivery(window.id, status)
-        where = outcome.removeprefix("outbox:")
-        lines.append(
-            f"{window.label}: emailed to {', '.join(settings.mail_to)}"
-            if status == "sent"
-            else f"{window.label}: written to {where}"
-        )
+    store.open_deliveries(current.id, [deliverer.channel for deliverer in chosen])
+    for deliverer in chosen:
+        for window in store.pending_windows(deliverer.channel):
+            lines.append(_deliver(settings, store, deliverer, window))
     return lines
+
+
+def _deliver(settings: Settings, store: Store, deliverer: Deliverer, window: Window) -> str:
+    """One window's digest on one channel; "sending" is recorded before the attempt starts."""
+    try:
+        message = Message.read(settings.digests_dir, window.label)
+        store.mark_delivery(window.id, deliverer.channel, DeliveryState.SENDING)
+        outcome = deliverer.deliver(message)
+    except (DeliveryError, OSError, ValueError) as exc:
+        error = redact(str(exc), settings.secrets)
+        store.mark_delivery(window.id, deliverer.channel, DeliveryState.FAILED, error)
+        return f"{window.label}: delivery failed, will retry next run ({error})"
+    store.mark_delivery(window.id, outcome.channel, outcome.state, outcome.where)
+    return f"{window.label}: {outcome.summary}"
 
 
 def summary_markdown(digest: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -48,3 +49,15 @@ def tables(
                 raise error(f"{where}: missing '{key}'")
         found.append((where, entry))
     return found
+
+
+def unknown_keys(
+    table: dict[str, Any], known: tuple[str, ...], path: Path, where: str, error: type[Exception]
+) -> None:
+    """A misspelled key stops with one line naming the file, the table, the key and the nearest
+    known one, instead of being ignored."""
+    for key in table:
+        if key not in known:
+            near = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else f" (known: {', '.join(known)})"
+            raise error(f"{path}: {where}: unknown key '{key}'{hint}")

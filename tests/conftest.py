@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from kapwatch.demo.standin import Running, serve
 from kapwatch.seeds.articles import Seeds, load_seeds
 from kapwatch.settings import Settings
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 from tests.faults import FaultyStandIn
 from tests.helpers import write_feeds
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from kapwatch import pipeline
 from kapwatch.settings import Settings
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 
 WEEK1 = (date(2026, 11, 9), date(2026, 11, 15))
 WEEK2 = (date(2026, 11, 16), date(2026, 11, 22))
@@ -32,13 +32,11 @@ def run_week(
     """Every stage of a weekly run, without Prefect; returns the digest JSON and delivery lines."""
     setup = pipeline.prepare(settings)
     window = store.open_window(*week)
-    _added, report = pipeline.collect_pubmed(settings, store, window, setup.query)
-    sources = [report]
-    for feed in setup.feeds:
-        kept, feed_report = pipeline.collect_feed(settings, store, feed, setup.seeds.lexicon)
-        sources.append(feed_report)
-        store.add_records(window.id, kept)
-    checks, check_report = pipeline.check_citations(
+    sources = [
+        pipeline.collect(source, store, window, secrets=settings.secrets)
+        for source in setup.sources
+    ]
+    checks, check_report = pipeline.watch_citations(
         settings, store, setup.seeds, window, setup.query
     )
     sources.append(check_report)

@@ -10,9 +10,9 @@ from kapwatch.demo.standin import StandIn, serve
 from kapwatch.seeds import citations
 from kapwatch.seeds.articles import Reference, Seeds
 from kapwatch.settings import Settings
-from kapwatch.sources.pubmed import Eutils
+from kapwatch.sources.eutils import Eutils
 from kapwatch.sources.records import Record
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 
 from .helpers import WEEK1, WEEK2, run_week
 

@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from kapwatch.settings import Settings
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 
 from .conftest import ROOT, Inbox
 from .helpers import WEEK1, mailing_to, run_week
@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from kapwatch import pipeline
 from kapwatch.settings import Settings
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 
 raw, stop = json.loads(sys.argv[1]), sys.argv[2]
 settings = Settings(**{k: (Path(v) if k in ("home", "seeds_dir", "feeds_file") and v else
@@ -34,7 +34,7 @@ week = (date(2026, 11, 9), date(2026, 11, 15))
 store = Store(settings.db_url)
 setup = pipeline.prepare(settings)
 window = store.open_window(*week)
-_added, report = pipeline.collect_pubmed(settings, store, window, setup.query)
+report = pipeline.collect(setup.sources[0], store, window)  # PubMed
 if stop == "after-fetch":  # PubMed fetched and stored, the feeds not yet read
     os.kill(os.getpid(), signal.SIGKILL)
 studies = pipeline.assess_window(store, window, setup.seeds)

@@ -10,7 +10,6 @@ import pytest
 
 from kapwatch.digest.exports import write_exports
 from kapwatch.digest.render import (
-    SourceReport,
     build_context,
     read_head,
     render,
@@ -19,8 +18,9 @@ from kapwatch.digest.render import (
 )
 from kapwatch.pipeline import Setup, assess_window
 from kapwatch.seeds.articles import Seeds
+from kapwatch.sources.base import SourceReport
 from kapwatch.sources.records import Record
-from kapwatch.store.store import Store, WindowStudies
+from kapwatch.store import Store, WindowStudies
 
 WET_ABSTRACT = (
     "BACKGROUND: Ketamine relieves PTSD quickly but the effect fades. "
@@ -124,7 +124,7 @@ def test_hostile_title_is_inert_in_html_and_plain_in_text(
 
 
 def test_setup_type_is_what_the_flow_passes(seeds: Seeds) -> None:
-    setup = Setup(seeds=seeds, feeds=[], query=seeds.query())
+    setup = Setup(seeds=seeds, sources=[], query=seeds.query())
     assert setup.query.startswith("(ketamine[tiab]")
 
 
@@ -133,7 +133,7 @@ def test_news_about_an_earlier_study_is_listed_and_flagged(
 ) -> None:
     first = store.open_window(date(2026, 11, 9), date(2026, 11, 15))
     store.add_records(first.id, [Record("pubmed", "Ketamine for PTSD", pmid="5", abstract="x")])
-    store.claim_new(first.id)
+    store.take_new_studies(first.id)
     retraction = Record(
         "pubmed", "Ketamine for PTSD", pmid="5", pub_types=["Retracted Publication"]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kapwatch.evidence.engine import StudyText, assess, classify_design, sample_size
+from kapwatch.evidence import StudyText, assess, classify_design, sample_size
 from kapwatch.seeds.articles import Seeds
 
 
@@ -147,7 +147,7 @@ def test_the_lexicon_prefilter_never_hides_a_concept(seeds: Seeds) -> None:
 def test_sample_size_counts_are_found_as_the_expression_finds_them() -> None:
     """evidence._counts tries the n expression only where a count can start; it must find
     exactly what running the expression over the whole text finds."""
-    from kapwatch.evidence.engine import _N, _counts
+    from kapwatch.evidence.design import _N, _counts
 
     from .eval.evaluate import load_studies
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 
 from kapwatch.digest.exports import atom_feed, bibtex_entry, ris_entry, write_exports
-from kapwatch.store.store import Study
+from kapwatch.store import Study
 
 STUDY = {
     "pmid": "34186531",

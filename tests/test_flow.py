@@ -151,7 +151,7 @@ def test_a_second_run_started_meanwhile_stops_with_a_clear_message(
     harness: None, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kapwatch.flow import weekly_digest
-    from kapwatch.store.store import RunLocked, Store
+    from kapwatch.store import RunLocked, Store
 
     for name, value in {
         "KAPWATCH_HOME": str(settings.home),

@@ -6,8 +6,17 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from kapwatch.delivery.email import MailError, build_message, deliver
+from kapwatch.delivery import (
+    Delivered,
+    EmailDeliverer,
+    MailError,
+    Message,
+    OutboxDeliverer,
+    deliverers,
+)
+from kapwatch.delivery.email import build_message
 from kapwatch.settings import Settings
+from kapwatch.vocabulary import DeliveryState
 
 from .conftest import Inbox, free_port
 
@@ -17,18 +26,24 @@ def settings_for(tmp_path: Path, **kw: object) -> Settings:
     return replace(base, mail_to=("a@example.org", "b@example.org"), **kw)  # type: ignore[arg-type]
 
 
+def message(subject: str = "S", text: str = "t", html: str = "<p>h</p>") -> Message:
+    return Message("2026-W47", subject, text, html)
+
+
+def deliver(settings: Settings, digest: Message) -> Delivered:
+    """What the run does: the deliverer the settings choose."""
+    (deliverer,) = deliverers(settings)
+    return deliverer.deliver(digest)
+
+
 def test_multipart_alternative_with_a_safe_subject(tmp_path: Path) -> None:
-    message = build_message(
-        settings_for(tmp_path),
-        "Digest\r\nBcc: evil@example.org",
-        "plain",
-        "<p>html</p>",
-        "2026-W47",
+    email = build_message(
+        settings_for(tmp_path), message("Digest\r\nBcc: evil@example.org", "plain", "<p>html</p>")
     )
-    assert message.get_content_type() == "multipart/alternative"
-    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
-    assert message["Subject"] == "Digest Bcc: evil@example.org"
-    assert message["Bcc"] is None
+    assert email.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in email.iter_parts()] == ["text/plain", "text/html"]
+    assert email["Subject"] == "Digest Bcc: evil@example.org"
+    assert email["Bcc"] is None
 
 
 def test_sends_over_smtp_to_every_recipient(
@@ -38,8 +53,12 @@ def test_sends_over_smtp_to_every_recipient(
     settings = settings_for(
         tmp_path, smtp_host="127.0.0.1", smtp_port=controller.port, smtp_security="none"
     )
-    message = build_message(settings, "Subject", "text body", "<p>html body</p>", "2026-W47")
-    assert deliver(settings, message, "2026-W47") == "sent"
+    assert isinstance(deliverers(settings)[0], EmailDeliverer)
+    outcome = deliver(settings, message("Subject", "text body", "<p>html body</p>"))
+    assert outcome == Delivered(
+        "email", DeliveryState.SENT, "a@example.org, b@example.org", "emailed"
+    )
+    assert outcome.summary == "emailed to a@example.org, b@example.org"
     assert len(inbox.messages) == 1
     assert inbox.envelopes[0][1] == ["a@example.org", "b@example.org"]
     got = inbox.messages[0]
@@ -50,10 +69,12 @@ def test_sends_over_smtp_to_every_recipient(
 
 def test_without_smtp_host_the_message_goes_to_the_outbox(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    message = build_message(settings, "Subject", "text", "<p>html</p>", "2026-W47")
-    outcome = deliver(settings, message, "2026-W47")
-    path = Path(outcome.removeprefix("outbox:"))
+    assert isinstance(deliverers(settings)[0], OutboxDeliverer)
+    outcome = deliver(settings, message("Subject", "text", "<p>html</p>"))
+    assert (outcome.channel, outcome.state) == ("email", DeliveryState.OUTBOX)
+    path = Path(outcome.where)
     assert path == tmp_path / "outbox" / "2026-W47.eml"
+    assert outcome.summary == f"written to {path}"
     assert b"multipart/alternative" in path.read_bytes()
 
 
@@ -68,9 +89,8 @@ def test_connection_refused_is_one_line_without_the_password(tmp_path: Path) -> 
         smtp_password="hunter2-secret",
         smtp_timeout=2.0,
     )
-    message = build_message(settings, "S", "t", "<p>h</p>", "2026-W47")
     with pytest.raises(MailError) as info:
-        deliver(settings, message, "2026-W47")
+        deliver(settings, message())
     assert f"127.0.0.1:{port}" in str(info.value)
     assert "hunter2-secret" not in str(info.value) and "\n" not in str(info.value)
 
@@ -100,13 +120,12 @@ def test_login_refused_is_one_line_without_the_password(tmp_path: Path) -> None:
             smtp_user="me",
             smtp_password="wrong-secret-pw",
         )
-        message = build_message(settings, "S", "t", "<p>h</p>", "2026-W47")
         with pytest.raises(MailError) as info:
-            deliver(settings, message, "2026-W47")
+            deliver(settings, message())
         text = str(info.value)
         assert "SMTPAuthenticationError" in text and "wrong-secret-pw" not in text
         good = replace(settings, smtp_password="right")
-        assert deliver(good, message, "2026-W47") == "sent"
+        assert deliver(good, message()).state == DeliveryState.SENT
     finally:
         controller.stop()
 
@@ -126,10 +145,9 @@ def test_a_server_that_never_greets_times_out(tmp_path: Path) -> None:
             smtp_security="none",
             smtp_timeout=0.5,
         )
-        message = build_message(settings, "S", "t", "<p>h</p>", "2026-W47")
         started = time.monotonic()
         with pytest.raises(MailError, match="timed out"):
-            deliver(settings, message, "2026-W47")
+            deliver(settings, message())
         assert time.monotonic() - started < 5
     finally:
         listener.close()

@@ -9,10 +9,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from kapwatch import pipeline
-from kapwatch.digest.render import SourceReport
 from kapwatch.settings import Settings
-from kapwatch.sources.feeds import Feed
-from kapwatch.store.store import Store
+from kapwatch.sources.base import SourceReport
+from kapwatch.sources.feeds import Feed, FeedSource
+from kapwatch.store import Store
+from kapwatch.vocabulary import DeliveryState
 
 from .conftest import Inbox
 from .helpers import WEEK1, WEEK2, mailing_to, run_week
@@ -92,8 +93,9 @@ def test_every_source_failing_means_no_digest(settings: Settings) -> None:
 def test_feed_filter_keeps_only_ketamine_items(seeds) -> None:  # type: ignore[no-untyped-def]
     from kapwatch.sources.records import Record
 
-    assert pipeline.mentions_drug(Record("x", "Esketamine nasal spray"), seeds.lexicon)
-    assert not pipeline.mentions_drug(Record("x", "Lithium and the kidney"), seeds.lexicon)
+    source = FeedSource(Feed("x", "http://127.0.0.1/"), tuple(seeds.lexicon.by_role("drug")))
+    assert source.keeps(Record("x", "Esketamine nasal spray"))
+    assert not source.keeps(Record("x", "Lithium and the kidney"))
     assert Feed("x", "http://127.0.0.1/").kind == "journal"
 
 
@@ -106,7 +108,7 @@ def test_a_run_that_died_mid_send_is_reported_not_resent(
     run_week(settings, store, WEEK1, send=False)
     # What a crash between "sending" and "sent" leaves behind.
     window = store.open_window(*WEEK1)
-    store.mark_delivery(window.id, "sending")
+    store.mark_delivery(window.id, "email", DeliveryState.SENDING)
     _, lines = run_week(settings, store, WEEK2)
     assert lines[0].startswith("2026-W46: a run stopped while sending it; not resent")
     assert lines[1] == "2026-W47: emailed to team@example.org"

@@ -22,18 +22,18 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from kapwatch.settings import Settings
-from kapwatch.sources import pubmed
-from kapwatch.sources.pubmed import (
+from kapwatch.sources.eutils import (
     Eutils,
     EutilsError,
     HistoryGone,
     ParseStats,
     RateLimiter,
+    SearchResult,
     _entrez,
     parse_esearch,
-    parse_pubmed,
-    search_window,
 )
+from kapwatch.sources.pubmed import search_window
+from kapwatch.sources.pubmed_xml import parse_pubmed
 
 from .conftest import E2E_FIXTURES, SHARED_DATA
 
@@ -300,7 +300,7 @@ def test_a_forgotten_history_is_its_own_error(httpserver: HTTPServer) -> None:
     )
     eutils = client(httpserver)
     with pytest.raises(HistoryGone, match="Cannot retrieve history data") as info:
-        list(eutils.fetch(pubmed.SearchResult(2, "MCID_1", "1")))
+        list(eutils.fetch(SearchResult(2, "MCID_1", "1")))
     assert "\n" not in str(info.value) and eutils.requests == 1
 
 
@@ -472,7 +472,7 @@ def test_biopython_cache_is_kept_out_of_the_home_directory(tmp_path: Path) -> No
     # A fresh process with its own HOME: Biopython creates ~/.config/biopython when its parser
     # module is first imported, unless Entrez.local_cache was set before.
     script = (
-        "import sys; from kapwatch.sources.pubmed import parse_esearch; "
+        "import sys; from kapwatch.sources.eutils import parse_esearch; "
         "print(parse_esearch(sys.stdin.buffer.read()).count)"
     )
     done = subprocess.run(

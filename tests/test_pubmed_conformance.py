@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kapwatch.sources.pubmed import EutilsError, ParseStats, _entrez, parse_esearch, parse_pubmed
+from kapwatch.sources.eutils import EutilsError, ParseStats, _entrez, parse_esearch
+from kapwatch.sources.pubmed_xml import parse_pubmed
 
 from .conftest import SHARED_DATA
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kapwatch.sources.pubmed import ParseStats, parse_pubmed
+from kapwatch.sources.eutils import ParseStats
+from kapwatch.sources.pubmed_xml import parse_pubmed
 
 from .conftest import E2E_FIXTURES, SHARED_DATA
 
@@ -117,7 +118,7 @@ def test_a_2k_record_response_is_parsed_without_holding_it(tmp_path: Path) -> No
     body = write(dataset, tmp_path / "efetch.xml")
     size_mb = body.stat().st_size / 2**20
     probe = (
-        "import resource, sys; from kapwatch.sources.pubmed import parse_pubmed; "
+        "import resource, sys; from kapwatch.sources.pubmed_xml import parse_pubmed; "
         "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
         "n = sum(1 for _ in parse_pubmed(open(sys.argv[1], 'rb'))) if sys.argv[1] else 0; "
         "print(n, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)"

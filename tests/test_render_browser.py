@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kapwatch.settings import Settings
-from kapwatch.store.store import Store
+from kapwatch.store import Store
 
 from .helpers import WEEK1, run_week
 

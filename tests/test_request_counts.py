@@ -10,7 +10,8 @@ from bench.generate import efetch
 from bench.synthetic import Dataset
 from kapwatch.demo.standin import StandIn, serve
 from kapwatch.settings import Settings
-from kapwatch.sources.pubmed import BATCH_SIZE, MAX_HITS, Eutils, search_window
+from kapwatch.sources.eutils import BATCH_SIZE, MAX_HITS, Eutils
+from kapwatch.sources.pubmed import search_window
 
 
 def run(count: int, days: int, since: date, until: date) -> tuple[int, int, int]:
@@ -53,7 +54,7 @@ def test_storing_new_records_takes_a_few_statements_a_batch_not_one_a_record(
     import sqlalchemy as sa
 
     from kapwatch.sources.records import Record
-    from kapwatch.store.store import BATCH, Store
+    from kapwatch.store import BATCH, Store
 
     store = Store(database_url)
     window = store.open_window(date(2026, 1, 5), date(2026, 1, 11))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -8,15 +9,27 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from kapwatch.sources.records import Correction, Record
-from kapwatch.store.store import Base, Listing, RunLock, RunLocked, Store, Study, StudyNews, migrate
+from kapwatch.store import (
+    Base,
+    Delivery,
+    Listing,
+    RunLock,
+    RunLocked,
+    Store,
+    Study,
+    StudyNews,
+    Window,
+    migrate,
+)
+from kapwatch.vocabulary import DeliveryState
 
 W1 = (date(2026, 11, 9), date(2026, 11, 16))
 W2 = (date(2026, 11, 16), date(2026, 11, 23))
 
 
 def claimed(store: Store, window_id: int) -> list[Listing]:
-    """Claim the window's new studies and list them as its digest would."""
-    store.claim_new(window_id)
+    """Take the window's new studies and list them as its digest would."""
+    store.take_new_studies(window_id)
     return list(store.window_studies(window_id))
 
 
@@ -33,7 +46,7 @@ def test_migration_creates_exactly_the_models(database_url: str) -> None:
         version = conn.execute(sa.text("select version_num from alembic_version")).scalar()
     engine.dispose()
     assert diff == []
-    assert version == "0003"
+    assert version == "0004"
     Store(url)  # a second start finds the schema current and changes nothing
 
 
@@ -53,7 +66,8 @@ def test_a_database_from_the_first_release_upgrades_and_keeps_its_data(
     engine.dispose()
     store = Store(database_url)  # upgrades to the newest schema on start
     window = store.last_window()
-    assert window is not None and window.label == "2026-W46" and window.delivery == "sent"
+    assert window is not None and window.label == "2026-W46"
+    assert store.deliveries(window.id) == {"email": DeliveryState.SENT}
     assert store.shown_citations(window.id + 1) is None  # no verdicts were shown back then
     store.save_citation_checks({"abc": {"seed": "a.txt", "key": "k", "status": ["verified"]}})
     assert store.citation_checks()["abc"]["status"] == ["verified"]
@@ -95,6 +109,7 @@ def test_pubmed_fills_in_a_feed_first_study(store: Store) -> None:
                 pmid="42",
                 abstract="Full abstract.",
                 journal="J Affect Disord",
+                precedence=1,
                 corrections=[Correction("ErratumIn", "J Affect Disord 2025", "43")],
             )
         ],
@@ -142,16 +157,92 @@ def test_window_labels_are_iso_weeks(store: Store) -> None:
     assert store.open_window(date(2025, 12, 25), date(2026, 1, 1)).label == "2026-W01"
 
 
-def test_delivery_state(store: Store) -> None:
+def test_delivery_state_is_per_channel(store: Store) -> None:
     window = store.open_window(*W1)
-    assert store.pending_windows() == []
+    store.open_deliveries(window.id, ["email"])
+    assert store.pending_windows("email") == []  # not rendered yet
     store.mark_rendered(window.id, [])
-    assert [w.id for w in store.pending_windows()] == [window.id]
-    store.mark_delivery(window.id, "failed", "SMTP down")
-    assert [w.delivery for w in store.pending_windows()] == ["failed"]
-    store.mark_delivery(window.id, "sent")
-    assert store.pending_windows() == []
+    assert [w.id for w in store.pending_windows("email")] == [window.id]
+    store.mark_delivery(window.id, "email", DeliveryState.FAILED, "SMTP down")
+    assert [w.id for w in store.pending_windows("email")] == [window.id]
+    store.open_deliveries(window.id, ["email", "slack"])  # a failed email stays failed
+    assert store.deliveries(window.id) == {"email": "failed", "slack": "pending"}
+    store.mark_delivery(window.id, "email", DeliveryState.SENT)
+    assert store.pending_windows("email") == []
+    assert [w.id for w in store.pending_windows("slack")] == [window.id]
+    store.mark_delivery(window.id, "slack", DeliveryState.SENDING)
+    assert [(w.id, c) for w, c in store.interrupted_deliveries()] == [(window.id, "slack")]
+    assert store.deliveries(window.id) == {"email": "sent", "slack": "sending"}
     assert store.last_window() is not None
+
+
+def test_a_channel_added_later_starts_with_the_next_digest(store: Store) -> None:
+    first = store.open_window(*W1)
+    store.mark_rendered(first.id, [])
+    store.open_deliveries(first.id, ["email"])
+    store.mark_delivery(first.id, "email", DeliveryState.SENT)
+    second = store.open_window(*W2)
+    store.mark_rendered(second.id, [])
+    store.open_deliveries(second.id, ["email", "slack"])
+    assert [w.id for w in store.pending_windows("slack")] == [second.id]
+    assert [w.id for w in store.pending_windows("email")] == [second.id]
+
+
+def test_a_window_rendered_but_never_delivered_is_delivered_by_the_next_run(
+    store: Store,
+) -> None:
+    crashed = store.open_window(*W1)  # a run that stopped between render and delivery
+    store.mark_rendered(crashed.id, [])
+    current = store.open_window(*W2)
+    store.mark_rendered(current.id, [])
+    store.open_deliveries(current.id, ["email"])
+    assert [w.id for w in store.pending_windows("email")] == [crashed.id, current.id]
+
+
+def test_the_old_schema_with_a_pending_window_moves_each_state_to_the_email_channel(
+    database_url: str,
+) -> None:
+    migrate(database_url, "0003")  # one delivery state per window, in windows
+    engine = sa.create_engine(database_url)
+    states = [
+        ("2026-W45", "outbox", "", "2026-11-09 07:02:00"),
+        ("2026-W46", "failed", "SMTP down", None),
+    ]
+    states += [("2026-W47", "pending", "", None), ("2026-W48", "unknown", "a run stopped", None)]
+    with engine.begin() as conn:
+        for day, (label, state, error, delivered) in enumerate(states, start=2):
+            conn.execute(
+                sa.text(
+                    "insert into windows (label, since, until, started, rendered, delivery, "
+                    "delivered, delivery_error, sources, citations) values (:label, "
+                    ":since, :until, :started, :started, :state, :delivered, :error, '[]', '[]')"
+                ),
+                {
+                    "label": label,
+                    "since": date(2026, 11, day),
+                    "until": date(2026, 11, day + 6),
+                    "started": f"2026-11-{day + 7:02d} 07:00:00",
+                    "state": state,
+                    "delivered": delivered,
+                    "error": error,
+                },
+            )
+    engine.dispose()
+    store = Store(database_url)
+    with store.session() as s:
+        ids = {label: id_ for label, id_ in s.execute(sa.select(Window.label, Window.id))}
+    assert {label: store.deliveries(ids[label]) for label in ids} == {
+        "2026-W45": {"email": "outbox"},
+        "2026-W46": {"email": "failed"},
+        "2026-W47": {"email": "pending"},
+        "2026-W48": {"email": "unknown"},
+    }
+    # The pending and the failed window go out with the next run; nothing else does.
+    store.open_deliveries(ids["2026-W48"], ["email"])
+    assert [w.label for w in store.pending_windows("email")] == ["2026-W46", "2026-W47"]
+    with store.session() as s:
+        detail = s.execute(sa.select(Delivery.detail).where(Delivery.window_id == ids["2026-W46"]))
+        assert detail.scalar() == "SMTP down"
 
 
 def test_source_state_keeps_validators_and_errors(store: Store) -> None:
@@ -243,7 +334,7 @@ def test_a_lock_left_by_a_crash_is_taken_over(store: Store) -> None:
 
 
 def test_duplicates_merge_within_and_across_batches(store: Store) -> None:
-    from kapwatch.store.store import BATCH
+    from kapwatch.store import BATCH
 
     window = store.open_window(*W1)
     works = [
@@ -296,3 +387,51 @@ def test_a_batch_of_new_studies_keeps_each_sighting_and_news_with_its_own_study(
         news = s.execute(sa.select(StudyNews.kind, Study.title).join(Study)).all()
     assert [tuple(row) for row in news] == [("retracted", feed.title)]
     assert store.news_in(second.id) == []  # new in this window: listed as new, not as news
+
+
+def test_a_merge_that_replaces_the_title_recomputes_the_blocking_keys(store: Store) -> None:
+    from kapwatch.store import dedupe
+
+    window = store.open_window(*W1)
+    feed_title = "Ketamine news: a trial in the clinic"
+    store.add_records(window.id, [rec("jad", feed_title, doi="10.5555/t1", authors=["Feed X"])])
+    title = "Esketamine nasal spray versus placebo for treatment-resistant depression"
+    pubmed = rec("pubmed", title + ".", pmid="9", doi="10.5555/T1", authors=["Popova V"])
+    store.add_records(window.id, [replace(pubmed, precedence=1)])  # merges by DOI
+    with store.session() as s:
+        (study,) = s.scalars(sa.select(Study)).all()
+        assert study.title == title + "."
+        assert study.title_key == dedupe.title_key(title)
+        assert study.title_head == dedupe.title_head(dedupe.title_key(title))
+        assert study.author_key == dedupe.author_key("Popova V")
+    # So a later record with the journal's title and no identifier finds the study by title.
+    result = store.add_records(window.id, [rec("other-feed", title)])
+    assert (result.new, result.merged) == (0, 1)
+
+
+def test_a_record_of_default_precedence_only_fills_gaps(store: Store) -> None:
+    window = store.open_window(*W1)
+    full = rec("pubmed", "A trial.", pmid="5", journal="J One", abstract="", precedence=1)
+    store.add_records(window.id, [full])
+    store.add_records(
+        window.id, [rec("jad", "A trial", pmid="5", journal="J Other", abstract="From the feed.")]
+    )
+    ((_, texts),) = store.texts([s.id for s in claimed(store, window.id)])
+    (study,) = claimed(store, window.id)
+    assert (study.title, study.journal) == ("A trial.", "J One")
+    assert texts["abstract"] == "From the feed."
+
+
+def test_every_column_a_record_fills_is_named_once() -> None:
+    from kapwatch.store.merge import BLOCKING_KEYS, FILLED
+
+    names = [column.name for column in FILLED]
+    assessed = {"relevant", "score", "reason", "design", "n"}
+    bookkeeping = {"id", "first_seen", "updated"}
+    assert len(names) == len(set(names))
+    assert {c.key for c in Study.__table__.columns} == {
+        *names,
+        *BLOCKING_KEYS,
+        *assessed,
+        *bookkeeping,
+    }

@@ -1,4 +1,5 @@
-"""Deliver a digest: one multipart/alternative email over SMTP, or a .eml file in the outbox."""
+"""The email: one multipart/alternative message (text + HTML), built here for every email
+deliverer, and sent over SMTP with a timeout."""
 
 from __future__ import annotations
 
@@ -6,32 +7,33 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from pathlib import Path
 
+from kapwatch.delivery.deliverer import Delivered, DeliveryError, Message
 from kapwatch.settings import Settings, redact
+from kapwatch.vocabulary import DeliveryState
+
+CHANNEL = "email"
 
 
-class MailError(RuntimeError):
+class MailError(DeliveryError):
     """Sending failed; the message is one line and carries no secret."""
 
 
-def build_message(
-    settings: Settings, subject: str, text: str, html: str, label: str
-) -> EmailMessage:
-    message = EmailMessage()
+def build_message(settings: Settings, message: Message) -> EmailMessage:
+    email = EmailMessage()
     # A header value never carries CR/LF, whatever a study title contained.
-    message["Subject"] = " ".join(subject.split())
-    message["From"] = settings.mail_from
-    message["To"] = ", ".join(settings.mail_to) or settings.mail_from
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=f"kapwatch-{label}")
-    message["X-Kapwatch-Window"] = label
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    return message
+    email["Subject"] = " ".join(message.subject.split())
+    email["From"] = settings.mail_from
+    email["To"] = ", ".join(settings.mail_to) or settings.mail_from
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(idstring=f"kapwatch-{message.label}")
+    email["X-Kapwatch-Window"] = message.label
+    email.set_content(message.text)
+    email.add_alternative(message.html, subtype="html")
+    return email
 
 
-def send_smtp(settings: Settings, message: EmailMessage) -> None:
+def send_smtp(settings: Settings, email: EmailMessage) -> None:
     host, port, timeout = settings.smtp_host, settings.smtp_port_effective, settings.smtp_timeout
     try:
         if settings.smtp_security == "ssl":
@@ -45,7 +47,7 @@ def send_smtp(settings: Settings, message: EmailMessage) -> None:
                 smtp.starttls(context=ssl.create_default_context())
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, settings.smtp_password)
-            refused = smtp.send_message(message)
+            refused = smtp.send_message(email)
     except (OSError, smtplib.SMTPException) as exc:
         reason = redact(f"{type(exc).__name__}: {exc}", settings.secrets)
         raise MailError(f"SMTP {host}:{port}: {reason}") from None
@@ -53,18 +55,16 @@ def send_smtp(settings: Settings, message: EmailMessage) -> None:
         raise MailError(f"SMTP {host}:{port}: recipients refused: {', '.join(refused)}")
 
 
-def write_outbox(settings: Settings, message: EmailMessage, label: str) -> Path:
-    settings.outbox_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.outbox_dir / f"{label}.eml"
-    tmp = path.with_suffix(".eml.tmp")
-    tmp.write_bytes(bytes(message))
-    tmp.replace(path)
-    return path
+class EmailDeliverer:
+    """The digest emailed over SMTP (KAPWATCH_SMTP_HOST set)."""
 
+    name = "smtp"
+    channel = CHANNEL
 
-def deliver(settings: Settings, message: EmailMessage, label: str) -> str:
-    """'sent' over SMTP when KAPWATCH_SMTP_HOST is set, else 'outbox:<path>'."""
-    if settings.smtp_host:
-        send_smtp(settings, message)
-        return "sent"
-    return f"outbox:{write_outbox(settings, message, label)}"
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def deliver(self, message: Message) -> Delivered:
+        send_smtp(self.settings, build_message(self.settings, message))
+        recipients = ", ".join(self.settings.mail_to)
+        return Delivered(self.channel, DeliveryState.SENT, recipients, verb="emailed")

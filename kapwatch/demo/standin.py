@@ -37,7 +37,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from kapwatch.sources.pubmed import parse_pubmed
+from kapwatch.sources.pubmed_xml import parse_pubmed
 from kapwatch.sources.records import Record
 from kapwatch.store.dedupe import fold, normalize_doi
 

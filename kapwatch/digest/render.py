@@ -15,21 +15,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from kapwatch.resources import TEMPLATES
 from kapwatch.seeds.articles import Seeds
-from kapwatch.store.store import Listing, Study, Window
+from kapwatch.sources.base import SourceReport
+from kapwatch.store import Listing, Study, Window
 
 STANCE_ORDER = ("challenges", "mixed", "extends", "supports")
-
-
-@dataclass
-class SourceReport:
-    """How one source fared this run; the digest shows every one of them."""
-
-    name: str
-    kind: str  # pubmed | feed | check (the citation check and retraction watch)
-    status: str  # ok | empty | error
-    items: int = 0  # items the source returned (before the relevance filter)
-    kept: int = 0  # items stored after the filter
-    error: str | None = None
 
 
 @dataclass

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kapwatch.seeds.claims import Family, annotate
 from kapwatch.seeds.lexicon import Lexicon, load_lexicon
 from kapwatch.store.dedupe import fold, normalize_doi
 from kapwatch.tomlfile import read_toml, tables
@@ -45,6 +46,12 @@ class Claim:
     # The claim's structure: who (population), what (intervention, co-intervention included),
     # and which effect or mechanism it asserts, as the phrases the text uses.
     form: dict[str, list[str]] = field(default_factory=dict)
+    # A neutral statement of what the claim asserts, its family of near-identical claims, and
+    # whether studies can bear on it (seeds/claims.py derives them; seeds/claims.toml overrides).
+    restated: str = ""
+    restated_in_seeds: bool = False  # written by the user: the engine reads it for the claim
+    family: str = ""
+    linkable: bool = True
 
 
 FORM_ROLES = {
@@ -77,6 +84,7 @@ class Article:
 class Seeds:
     articles: list[Article]
     lexicon: Lexicon
+    families: list[Family] = field(default_factory=list)
 
     @property
     def claims(self) -> list[Claim]:
@@ -306,7 +314,9 @@ def load_seeds(seeds_dir: Path) -> Seeds:
                 publisher=str(entry.get("publisher", "")),
             )
         )
-    return Seeds(articles=articles, lexicon=lexicon)
+    claims = [c for a in articles for c in a.claims]
+    families = annotate(claims, lexicon, seeds_dir / "claims.toml", SeedError)
+    return Seeds(articles=articles, lexicon=lexicon, families=families)
 
 
 def build_query(lexicon: Lexicon, concept_names: set[str]) -> str:

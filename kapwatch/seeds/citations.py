@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from kapwatch.seeds.articles import Claim, Reference, Seeds
 from kapwatch.seeds.lexicon import Lexicon
-from kapwatch.sources.pubmed import Eutils
+from kapwatch.sources.eutils import Eutils
 from kapwatch.sources.records import Record
 from kapwatch.store.dedupe import fold, normalize_doi
 
@@ -258,8 +258,9 @@ def off_topic(claims: list[Claim], record: Record, lexicon: Lexicon) -> str:
             about = f"about {', '.join(studied)}" if studied else "on another condition"
             need = ", ".join(sorted(conditions))
             return f"{about}, not {need} as {claim.id} says"
-        if "ketamine" in wanted and "ketamine" not in study:
-            return f"the study is not about ketamine, which {claim.id} is about"
+        drugs = {n for n in wanted if lexicon.role_of(n) == "drug"}
+        if drugs and not drugs & study:
+            return f"the study is not about {', '.join(sorted(drugs))}, which {claim.id} is about"
         if animal_only and (therapy or conditions):
             return f"an animal study, cited by {claim.id} for people"
     return ""

@@ -158,6 +158,13 @@ class Lexicon:
     def family_of(self, name: str) -> str:
         return self._by_name[name].family or name
 
+    def term_of(self, name: str) -> str:
+        """The concept's first term, as a reader would name it."""
+        return self._by_name[name].terms[0].rstrip("*")
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
     @cached_property
     def _by_name(self) -> dict[str, Concept]:
         return {c.name: c for c in self.concepts}
@@ -211,7 +218,7 @@ def load_lexicon(path: Path) -> Lexicon:
 
 def _group(entry: dict[str, object], role: str, where: str) -> str:
     group = str(entry.get("group", ""))
-    allowed = {"outcome": GROUPS, "exclude": ("context",)}.get(role, ())
+    allowed = {"outcome": GROUPS, "exclude": ("context",), "drug": ("form",)}.get(role, ())
     if group and group not in allowed:
         raise LexiconError(
             f"{where}: group for a {role} concept must be one of "

@@ -11,21 +11,30 @@ import calendar
 import html
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import feedparser
 import httpx
 
+from kapwatch.settings import Settings
+from kapwatch.sources.base import NotModified, Period, Source, SourceError
 from kapwatch.sources.records import Record
+from kapwatch.sources.retry import GaveUp, Retryable, retrying
 from kapwatch.store.dedupe import normalize_doi
 from kapwatch.tomlfile import read_toml, tables
 
+if TYPE_CHECKING:
+    from kapwatch.seeds.articles import Seeds
+    from kapwatch.seeds.lexicon import Concept
+
 USER_AGENT = "kapwatch/0.1 (literature monitor; +https://pubmed.ncbi.nlm.nih.gov/)"
 MAX_BYTES = 20_000_000
+ATTEMPTS = 3  # a weekly run tries a feed this many times before reporting it failed
+BACKOFF = 1.0  # seconds before the second attempt; doubled each time after
 _TAG = re.compile(r"<[^>]+>")
 _DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
 
@@ -34,7 +43,7 @@ class FeedsFileError(ValueError):
     """The feeds file cannot be used; the message names the file and the entry."""
 
 
-class FeedError(Exception):
+class FeedError(SourceError):
     """A feed's answer is not a usable feed; the message says why."""
 
 
@@ -55,6 +64,51 @@ class FeedResult:
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+
+
+@dataclass
+class FeedSource:
+    """A journal's (or preprint server's) feed as a Source: the items it carries now, fetched
+    with a conditional GET; only the items that name the drug are kept."""
+
+    feed: Feed
+    drugs: tuple[Concept, ...]  # the lexicon's drug concepts (seeds/concepts.toml)
+    timeout: float = 30.0
+    attempts: int = ATTEMPTS
+    etag: str | None = None
+    last_modified: str | None = None
+    kind: str = "feed"
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.name = self.feed.name
+
+    def collect(self, window: Period) -> Iterator[list[Record]]:
+        """What the feed carries today (a feed has no dates to ask for; the store dedupes)."""
+        with httpx.Client(timeout=self.timeout, follow_redirects=True) as client:
+            result = fetch_feed(
+                client, self.feed, self.etag, self.last_modified, attempts=self.attempts
+            )
+        if result.status == "error":
+            raise FeedError(result.error or "failed")
+        if result.not_modified:
+            raise NotModified("not modified since the last run")
+        self.etag, self.last_modified = result.etag, result.last_modified
+        yield result.records
+
+    def keeps(self, record: Record) -> bool:
+        """Whether the item names the drug (title, description or keywords)."""
+        text = " ".join([record.title, record.abstract, " ".join(record.keywords)])
+        return any(concept.found_in(text) for concept in self.drugs)
+
+
+def sources(settings: Settings, seeds: Seeds) -> list[Source]:
+    """The registry's entry: one source per feed in the feeds file."""
+    drugs = tuple(seeds.lexicon.by_role("drug"))
+    return [
+        FeedSource(feed, drugs, timeout=settings.http_timeout)
+        for feed in load_feeds(settings.feeds_path)
+    ]
 
 
 def load_feeds(path: Path) -> list[Feed]:
@@ -81,8 +135,14 @@ def fetch_feed(
     etag: str | None = None,
     last_modified: str | None = None,
     max_bytes: int = MAX_BYTES,
+    attempts: int = 1,
+    backoff: float = BACKOFF,
 ) -> FeedResult:
-    """GET the feed (conditionally) and parse it; problems become an error result, not raised."""
+    """GET the feed (conditionally) and parse it; problems become an error result, not raised.
+
+    Timeouts, connection errors, 429 and 5xx are tried again up to `attempts` times
+    (kapwatch.sources.retry); any other answer is final.
+    """
     headers = {
         "User-Agent": USER_AGENT,
         "Accept": "application/rss+xml, application/atom+xml, "
@@ -93,38 +153,57 @@ def fetch_feed(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        with client.stream("GET", feed.url, headers=headers, follow_redirects=True) as response:
-            if response.status_code == 304:
-                return FeedResult(
-                    feed, "empty", etag=etag, last_modified=last_modified, not_modified=True
-                )
-            if response.status_code >= 400:
-                return FeedResult(feed, "error", error=f"HTTP {response.status_code}")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
-                    return FeedResult(
-                        feed, "error", error=f"response larger than {max_bytes} bytes"
-                    )
-            response_headers = dict(response.headers)
-            new_etag = response.headers.get("ETag")
-            new_modified = response.headers.get("Last-Modified")
-    except httpx.TimeoutException:
-        return FeedResult(feed, "error", error="timed out")
-    except httpx.HTTPError as exc:
-        return FeedResult(feed, "error", error=f"{type(exc).__name__}: {exc}".splitlines()[0])
-    try:
-        records = parse_feed(bytes(body), response_headers, feed)
+        reply = retrying(
+            lambda: _get(client, feed, headers, max_bytes),
+            what=feed.name,
+            attempts=attempts,
+            backoff=backoff,
+        )
+        if reply is None:
+            return FeedResult(
+                feed, "empty", etag=etag, last_modified=last_modified, not_modified=True
+            )
+        body, response_headers = reply
+        records = parse_feed(body, response_headers, feed)
+    except GaveUp as exc:
+        tries = f" (gave up after {exc.attempts} attempts)" if exc.attempts > 1 else ""
+        return FeedResult(feed, "error", error=_describe(exc.last) + tries)
     except FeedError as exc:
         return FeedResult(feed, "error", error=str(exc))
     return FeedResult(
         feed,
         "ok" if records else "empty",
         records=records,
-        etag=new_etag,
-        last_modified=new_modified,
+        etag=response_headers.get("ETag"),
+        last_modified=response_headers.get("Last-Modified"),
     )
+
+
+def _get(
+    client: httpx.Client, feed: Feed, headers: dict[str, str], max_bytes: int
+) -> tuple[bytes, httpx.Headers] | None:
+    """One GET: (body, headers), or None when the feed is not modified (HTTP 304)."""
+    with client.stream("GET", feed.url, headers=headers, follow_redirects=True) as response:
+        if response.status_code == 304:
+            return None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise Retryable(f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise FeedError(f"HTTP {response.status_code}")
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > max_bytes:
+                raise FeedError(f"response larger than {max_bytes} bytes")
+        return bytes(body), response.headers
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.HTTPError):
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return str(exc)
 
 
 def parse_feed(body: bytes, headers: Mapping[str, str], feed: Feed) -> list[Record]:

@@ -46,6 +46,9 @@ class Record:
     corrections: list[Correction] = field(default_factory=list)
     is_book: bool = False
     is_preprint: bool = False
+    # Whose columns win when records of one study meet: a record of higher precedence (PubMed's
+    # full record) replaces what it fills; one at the default (a feed item) only fills gaps.
+    precedence: int = 0
 
     @property
     def first_author(self) -> str | None:

@@ -1,9 +1,10 @@
-"""Alembic environment: kapwatch runs migrations itself (kapwatch.store.store.migrate)."""
+"""Alembic environment: kapwatch runs migrations itself (kapwatch.store.migrate)."""
 
 from alembic import context
 from sqlalchemy import pool
 
-from kapwatch.store.store import Base, make_engine
+from kapwatch.store.database import make_engine
+from kapwatch.store.models import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or ""

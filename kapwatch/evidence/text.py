@@ -1,0 +1,119 @@
+"""What the engine reads of a study: its text, split once into the sentences it weighs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kapwatch.seeds.articles import split_sentences
+from kapwatch.seeds.lexicon import Lexicon
+
+_BACKGROUND_LABELS = {
+    "background",
+    "introduction",
+    "objective",
+    "objectives",
+    "purpose",
+    "aim",
+    "aims",
+    "context",
+    "rationale",
+    "importance",
+}
+_CONCLUSION_LABELS = ("conclusion", "interpretation", "discussion", "significance")
+# Sections that say what was done, not what was found.
+_METHOD_LABELS = (
+    "method",
+    "design",
+    "setting",
+    "participant",
+    "intervention",
+    "measure",
+    "patients and",
+)
+
+
+def _is_conclusion(label: str) -> bool:
+    """'CONCLUSIONS', 'Conclusions and Relevance', 'INTERPRETATION', ..."""
+    return label.lower().startswith(_CONCLUSION_LABELS)
+
+
+@dataclass
+class StudyText:
+    """What the engine reads of a study (from a Record or a stored Study alike)."""
+
+    title: str
+    abstract: str
+    sections: list[tuple[str, str]]
+    pub_types: list[str]
+    mesh: list[str]
+    keywords: list[str]
+
+    @property
+    def body(self) -> str:
+        return self.abstract or " ".join(text for _, text in self.sections)
+
+    @property
+    def full(self) -> str:
+        return " ".join([self.title, self.body, " ".join(self.keywords)])
+
+
+@dataclass
+class Reading:
+    """A study read once: the concepts of its title, of each sentence, of its findings (no
+    background) and of all of it. Everything the engine decides is made from these."""
+
+    title: dict[str, str]
+    conclusions: list[tuple[str, dict[str, str]]]  # conclusions first, in order
+    rest: list[tuple[str, dict[str, str]]]  # the other sentences, last first
+    findings: dict[str, str]
+    full: dict[str, str]
+    background: frozenset[str] = frozenset()  # sentences that set the scene, or say what was
+    # done (methods), not what was found
+
+    def finding_sentences(self) -> list[str]:
+        """What the study reports, conclusions first: no background or methods, no title."""
+        rest = [s for s, _f in self.rest if s not in self.background]
+        return [s for s, _f in self.conclusions] + rest
+
+
+def _merge(*parts: dict[str, str]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for part in parts:
+        for name, phrase in part.items():
+            merged.setdefault(name, phrase)
+    return merged
+
+
+def read(text: StudyText, lexicon: Lexicon) -> Reading:
+    title = lexicon.find(text.title)
+    conclusions, rest, background = _sentences(text)
+    concluded = [(s, lexicon.find(s)) for s in conclusions]
+    others = [(s, lexicon.find(s)) for s in rest]
+    meshed = lexicon.find("", text.mesh)
+    findings = _merge(
+        title, *(f for s, f in concluded), *(f for s, f in others if s not in background), meshed
+    )
+    keywords = lexicon.find(" ".join(text.keywords)) if text.keywords else {}
+    full = _merge(title, *(f for _s, f in concluded), *(f for _s, f in others), keywords, meshed)
+    return Reading(title, concluded, others, findings, full, frozenset(background))
+
+
+def _sentences(text: StudyText) -> tuple[list[str], list[str], set[str]]:
+    """(conclusion sentences, the others last-first, the background ones), each section split
+    once: conclusions are read first, and background sentences set the scene rather than report
+    what the study found."""
+    if not text.sections:
+        sentences = split_sentences(text.body)
+        return sentences[-2:][::-1], sentences[:-2][::-1], set(sentences[:1])
+    split = [(label, split_sentences(body)) for label, body in text.sections]
+    conclusions = [s for label, found in split if _is_conclusion(label) for s in found]
+    rest = [
+        s for label, found in reversed(split) if not _is_conclusion(label) for s in reversed(found)
+    ]
+    background = {
+        s
+        for label, found in split
+        if label.lower() in _BACKGROUND_LABELS or label.lower().startswith(_METHOD_LABELS)
+        for s in found
+    }
+    return conclusions, rest, background

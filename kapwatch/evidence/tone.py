@@ -1,0 +1,166 @@
+"""How a study's findings read: a null or negative result, a benefit, one that fades or lasts.
+
+The words are English reporting conventions of trial abstracts, not the seeds' vocabulary, so
+they live here rather than in seeds/concepts.toml. Null, negative and fading results are the
+ones a clinic most needs to see, so each is read with care: a null safety outcome or a baseline
+comparison is not a null result, "non-inferior" is not "inferior", and sentences about the
+statistics of a meta-analysis (heterogeneity, publication bias) say nothing about the claim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A null or negative result.
+_NULL = re.compile(
+    r"\b(?:no (?:statistically |clinically )?significant(?:ly)? (?:\w+ ){0,2}?"
+    r"(?:difference|effect|improvement|change|benefit|reduction|advantage|separation|increase)s?"
+    r"|not (?:statistically )?significant(?:ly)?(?: (?:different|better|improved|reduced|superior))?"
+    r"|(?:did|does|do|was|were|is|are|could) not (?:significantly |statistically )?"
+    r"(?:differ|separate|improve|reduce|outperform|reach|meet|achieve|show|produce|prevent|extend|"
+    r"prolong|enhance|sustain|maintain|persist|last|block|predict|increase|demonstrate|find|"
+    r"support|confer|add|result|lead|superior|better|effective|efficacious|associated|sustained|"
+    r"maintained|beneficial|durable)"
+    r"|failed to (?:\w+ ){0,2}?(?:show|demonstrate|reach|meet|separate|improve|achieve|reduce|find|"
+    r"confirm|replicate|sustain|establish)"
+    r"|no (?:evidence|effect|benefit|improvement|advantage|added benefit|additional benefit|"
+    r"separation|superiority|difference|differences|antidepressant effect|group differences?)"
+    r"|not (?:superior|better|more effective|effective|efficacious|supported|sustained|maintained)"
+    r"|(?:comparable|similar|equivalent) (?:\w+ ){0,3}?(?:to|with|between|across) (?:the )?"
+    r"(?:placebo|midazolam|saline|control|active placebo|sham|groups?|arms?|conditions?)"
+    r"|similarly in (?:both|all|the two) (?:groups|arms)|(?:did not|does not) differ"
+    r"|no better than|worse than|inferior to|not noninferior|noninferiority (?:was )?not"
+    r"|(?:primary|main) (?:end ?point|outcome) was not|missed (?:its|the) primary"
+    r"|did not reach (?:statistical )?significance|non-?significant"
+    r"|(?:lack|absence) of (?:efficacy|effect|benefit|evidence|superiority)"
+    r"|(?:has|have|had) not been (?:shown|demonstrated|established)|did not establish"
+    r"|(?:trials?|studies|results?) (?:were|was) negative|aggravat\w*|exacerbat\w*|worsen\w*"
+    r"|below the (?:sensitivity|threshold)|not (?:detectable|detected)|no (?:detectable|measurable))\b",
+    re.IGNORECASE,
+)
+# What a null finding is sometimes about that is not the claim's outcome.
+_NOT_OUTCOME = re.compile(
+    r"\b(?:adverse|side[- ]effects?|safety|toleran|tolerab|dropout|drop-out|discontinu|"
+    r"withdraw|blood pressure|heart rate|dissociat|at baseline|baseline (?:characteristic|demographic|score|severity|level)|demographic|serious|vital signs|"
+    r"hemodynamic|haemodynamic|nausea|vomiting|dizziness|headache|psychotomimetic|"
+    r"cognitive (?:function|impairment|performance))\w*",
+    re.IGNORECASE,
+)
+# An effect that does not last.
+_FADES = re.compile(
+    r"\b(?:fade[sd]?|fading|wane[sd]?|waning|relapse[sd]?|relapsing|returned? to baseline|"
+    r"not sustained|not maintained|not durable|short-lived|transient(?:ly)?|diminish(?:ed|es)?|"
+    r"dissipat\w*|no longer (?:significant|superior|different|present|evident|detectable)|"
+    r"loss of (?:effect|response|benefit|remission)|lost (?:by|within|after|at)|"
+    r"(?:were|was) lost(?! to follow)|did not persist|did not last|did not endure|"
+    r"(?:gone|absent) (?:by|at|after)|temporar(?:y|ily)|"
+    r"(?:time to relapse|effects?|benefits?|improvements?) (?:\w+ ){0,2}(?:is|was|were|are) short|"
+    r"last(?:s|ed|ing)? (?:only )?(?:up to |about |for |around ){1,2}(?:\w+ )?(?:a|one|two|three|\d+) (?:days?|weeks?))\b",
+    re.IGNORECASE,
+)
+# "reduced the risk of relapse", "delayed relapse": relapse prevented is not a benefit fading.
+_PREVENTED = re.compile(
+    r"\b(?:reduc\w*|delay\w*|prevent\w*|lower\w*|decreas\w*|longer|fewer|protect\w*)"
+    r"(?: \w+){0,4} (?:relapse|loss of response)|relapse[- ]prevention|"
+    r"(?:longer|delayed|prolonged) time to relapse|"
+    r"(?:risk|rates?|odds|hazard) of relapse|relapse (?:risk|rates?|hazard)",
+    re.IGNORECASE,
+)
+# A benefit that lasts: weeks or months after treatment.
+_LASTS = re.compile(
+    r"\b(?:sustained|persist(?:ed|ing|s)|maintained|lasted|lasting|durable|remained "
+    r"(?:significant|lower|improved|better|reduced|in remission)|still (?:significant|present)|"
+    r"long-term (?:benefit|improvement|reduction|efficacy|remission))\b",
+    re.IGNORECASE,
+)
+# A follow-up of a month or more: what a benefit must reach to count as lasting without
+# treatment.
+_MONTHS = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|nine|twelve)[- ]months?\b|\b(?:9\d|1\d\d|[2-9]\d\d) days\b|"
+    r"\b(?:[4-9]|1\d|four|five|six|eight|ten|twelve)[- ]weeks?\b|"
+    r"\b(?:one|1)[- ]year\b|\blong-term\b",
+    re.IGNORECASE,
+)
+_POSITIVE = re.compile(
+    r"\b(?:improv\w*|reduc\w*|decreas\w*|effective|efficac\w*|benefi\w*|superior|faster|"
+    r"alleviat\w*|relie[fv]\w*|enhanc\w*|promot\w*|restor\w*|remission|responders?|response rates?|"
+    r"noninferior|significant(?:ly)? (?:greater|lower|higher|larger|more|less|fewer|better)|"
+    r"outperform\w*|increas\w*|abstinen\w*|rapid antidepressant|antidepressant effects?|support\w*|"
+    r"favou?r(?:ed|s|ing)|"
+    r"lower (?:\w+ ){0,3}scores?|higher (?:\w+ ){0,3}rates?)\b",
+    re.IGNORECASE,
+)
+# Phrases whose positive word is negated ("did not improve"): removed before reading positives.
+_NEGATED = re.compile(
+    r"\b(?:did not|does not|do not|was not|were not|is not|are not|not|no|failed to|unable to|"
+    r"without)\s+(?:\w+\s+)?\w+",
+    re.IGNORECASE,
+)
+# Sentences about a meta-analysis's statistics, not its findings.
+_STATISTICS = re.compile(
+    r"\b(?:heterogeneity|publication bias|risk of bias|egger|funnel plot|I2|I²|"
+    r"certainty of (?:the )?evidence|quality of (?:the )?evidence|GRADE)\b",
+    re.IGNORECASE,
+)
+# What names the outcome a trial is judged on: the primary outcome, or a symptom scale.
+_PRIMARY = re.compile(
+    r"\bprimary\b|\bmain outcome\b|\bend ?point\b|\bMADRS\b|\bHAM-?D\b|\bHDRS\b|\bQIDS\b|"
+    r"\bBDI\b|\bPHQ-?9\b|\bCAPS(?:-5)?\b|\bPCL(?:-5)?\b|\bY-?BOCS\b|\bHAM-?A\b|\bEPDS\b|"
+    r"\b(?:depression|depressive|symptom|anxiety|PTSD) (?:\w+ )?scores?\b|\bremission\b|"
+    r"\bresponse rates?\b",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"[;:]|,? (?:but|while|whereas|although|though|however|yet) ", re.IGNORECASE)
+_NONINFERIOR = re.compile(r"\bnon[- ]?inferior(ity)?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Tone:
+    """What a passage says of the outcome it reports."""
+
+    null: bool  # a null or negative result on an outcome
+    positive: bool  # a benefit
+    fades: bool  # a benefit that did not last
+    lasts: bool  # a benefit that lasted
+    lasts_months: bool = False  # ... for months
+    null_primary: bool = False  # a null result said of the primary outcome
+
+
+def _normalise(text: str) -> str:
+    # "non-inferior" and "noninferiority" read alike; "not non-inferior" stays negative.
+    return _NONINFERIOR.sub(lambda m: "noninferior" + (m[1] or ""), text)
+
+
+def _null_in(sentence: str) -> bool:
+    for match in _NULL.finditer(sentence):
+        nearby = sentence[max(0, match.start() - 40) : match.end() + 50]
+        if not _NOT_OUTCOME.search(nearby):
+            return True
+    return False
+
+
+def _turns(sentence: str) -> bool:
+    """A sentence with a benefit in one clause and a null result in another."""
+    clauses = _CLAUSE.split(sentence)
+    benefit = any(_POSITIVE.search(_NEGATED.sub(" ", c)) and not _null_in(c) for c in clauses)
+    return benefit and any(_null_in(c) for c in clauses)
+
+
+def read_tone(sentences: list[str]) -> Tone:
+    """Read a study's finding sentences (conclusions first)."""
+    kept = [_normalise(s) for s in sentences if not _STATISTICS.search(s)]
+    null = any(_null_in(s) for s in kept)
+    fades = any(_FADES.search(s) and not _PREVENTED.search(s) for s in kept)
+    lasting = [s for s in kept if _LASTS.search(s) and not _null_in(s)]
+    lasts_months = any(_MONTHS.search(s) for s in lasting)
+    # A clause that reports a null result is not also read for a benefit: "not more effective
+    # than midazolam for reducing symptoms" names a reduction it did not find.
+    clauses = [c for s in kept for c in _CLAUSE.split(s)]
+    positive = any(_POSITIVE.search(_NEGATED.sub(" ", c)) and not _null_in(c) for c in clauses)
+    # The outcome a trial is judged on missed, or one sentence says it helped and then did not
+    # (better in the first week, no better after four).
+    null_primary = any(
+        _null_in(c) and _PRIMARY.search(c) for s in kept for c in _CLAUSE.split(s)
+    ) or any(_turns(s) for s in kept)
+    return Tone(null, positive, fades, bool(lasting), lasts_months, null_primary)

@@ -1,0 +1,152 @@
+"""The digest's read models: a window's studies in digest order (Listing, read a chunk at a
+time by WindowStudies), news about earlier studies, and the claim ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kapwatch.store.database import Database
+from kapwatch.store.models import ClaimLink, DigestItem, Sighting, Study, StudyNews
+
+# What the digest reads of a study after its session has closed.
+_FULL = (selectinload(Study.sightings), selectinload(Study.links))
+
+
+class ListedLink(NamedTuple):
+    claim_id: str
+    stance: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A study as the digest lists it: no abstract (only the evidence engine reads that), its
+    sources and its claim links."""
+
+    id: int
+    pmid: str | None
+    doi: str | None
+    pmcid: str | None
+    title: str
+    journal: str
+    volume: str
+    issue: str
+    pages: str
+    published: date | None
+    year: int | None
+    authors: list[str]
+    url: str | None
+    flags: list[str]
+    relevant: bool | None
+    score: float | None
+    reason: str
+    design: str
+    n: int | None
+    sources: list[str]
+    links: list[ListedLink]
+
+
+_LISTED = tuple(
+    getattr(Study, f.name) for f in fields(Listing) if f.name not in ("sources", "links")
+)
+
+
+class WindowStudies:
+    """A window's studies in digest order, read from the store a chunk at a time on every
+    pass: a backfill's 100,000 studies are never in memory together. Iterate it as often as
+    needed (the digest reads it once for the email and once more for its files)."""
+
+    CHUNK = 1000
+
+    def __init__(self, store: Queries, window_id: int) -> None:
+        self.store = store
+        self.window_id = window_id
+
+    def __iter__(self) -> Iterator[Listing]:
+        ids = self.store.digest_order(self.window_id)
+        for start in range(0, len(ids), self.CHUNK):
+            yield from self.store.listed(ids[start : start + self.CHUNK])
+
+
+class Queries(Database):
+    def window_studies(self, window_id: int) -> WindowStudies:
+        """The studies this window's digest announces, in digest order, read as they are used."""
+        return WindowStudies(self, window_id)
+
+    def digest_order(self, window_id: int) -> list[int]:
+        """Ids of the window's studies: relevant first, strongest first, then by title."""
+        with self.session() as s:
+            ids = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
+            columns = (Study.id, Study.relevant, Study.score, Study.title)
+            rows = s.execute(select(*columns).where(Study.id.in_(ids))).all()
+        ordered = sorted(rows, key=lambda r: (not r.relevant, -(r.score or 0), r.title.lower()))
+        return [row.id for row in ordered]
+
+    def listed(self, ids: list[int]) -> list[Listing]:
+        """These studies, in this order, as the digest lists them (three queries, no ORM
+        objects: a backfill's digest lists 100,000)."""
+        with self.session() as s:
+            rows = s.execute(select(*_LISTED).where(Study.id.in_(ids))).all()
+            sources: dict[int, set[str]] = {}
+            for study_id, source in s.execute(
+                select(Sighting.study_id, Sighting.source).where(Sighting.study_id.in_(ids))
+            ):
+                sources.setdefault(study_id, set()).add(source)
+            links: dict[int, list[ListedLink]] = {}
+            link_columns = (ClaimLink.study_id, ClaimLink.claim_id, ClaimLink.stance)
+            for link in s.execute(
+                select(*link_columns, ClaimLink.evidence).where(ClaimLink.study_id.in_(ids))
+            ):
+                links.setdefault(link.study_id, []).append(
+                    ListedLink(link.claim_id, link.stance, link.evidence)
+                )
+        found = {
+            row.id: Listing(
+                **row._asdict(),
+                sources=sorted(sources.get(row.id, ())),
+                links=links.get(row.id, []),
+            )
+            for row in rows
+        }
+        return [found[i] for i in ids if i in found]
+
+    def news_in(self, window_id: int) -> list[tuple[Study, list[str]]]:
+        """Earlier studies with news in this window, each with the kinds of news."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(StudyNews).where(StudyNews.window_id == window_id).order_by(StudyNews.id)
+            ).all()
+            kinds: dict[int, list[str]] = {}
+            for row in rows:
+                kinds.setdefault(row.study_id, []).append(row.kind)
+            announced_here = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
+            studies = s.scalars(
+                select(Study)
+                .options(*_FULL)
+                .where(Study.id.in_(list(kinds)), Study.id.not_in(announced_here))
+                .order_by(Study.id)
+            ).all()
+            return [(study, kinds[study.id]) for study in studies]
+
+    def claim_ledger(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Per claim, over every relevant study announced so far: links by stance and design."""
+        with self.session() as s:
+            rows = s.execute(
+                select(ClaimLink.claim_id, ClaimLink.stance, Study.design)
+                .join(Study, Study.id == ClaimLink.study_id)
+                .join(DigestItem, DigestItem.study_id == Study.id)
+                .where(Study.relevant.is_(True))
+            ).all()
+        ledger: dict[str, dict[str, dict[str, int]]] = {}
+        for claim_id, stance, design in rows:
+            entry = ledger.setdefault(claim_id, {"stances": {}, "designs": {}})
+            entry["stances"][stance] = entry["stances"].get(stance, 0) + 1
+            label = design or "study"
+            entry["designs"][label] = entry["designs"].get(label, 0) + 1
+        return ledger
