@@ -43,7 +43,7 @@ def query() -> str:
 
 def with_kapwatch(eutils_url: str, since: date, until: date) -> dict[str, Any]:
     """The weekly run's PubMed path: `pubmed.window_batches` (one EFetch batch at a time, as
-    `pipeline.collect_pubmed` consumes it), or `search_window` where that is all there is."""
+    `pipeline.collect_pubmed` consumes it)."""
     settings = Settings.from_env(
         {"KAPWATCH_EUTILS_URL": eutils_url, "KAPWATCH_NCBI_EMAIL": "bench@example.org"}
     )
@@ -53,15 +53,11 @@ def with_kapwatch(eutils_url: str, since: date, until: date) -> dict[str, Any]:
     pmids: list[str] = []
     count = 0
     started = time.perf_counter()
-    window_batches = getattr(pubmed, "window_batches", None)
-    if window_batches is not None:
-        for batch in window_batches(settings, term, since, until, client=client, searches=searches):
-            count += len(batch)
-            pmids.extend(r.pmid for r in batch if r.pmid)
-    else:
-        records, searches = pubmed.search_window(settings, term, since, until, client=client)
-        count = len(records)
-        pmids = [r.pmid for r in records if r.pmid]
+    for batch in pubmed.window_batches(
+        settings, term, since, until, client=client, searches=searches
+    ):
+        count += len(batch)
+        pmids.extend(r.pmid for r in batch if r.pmid)
     wall = time.perf_counter() - started
     client.close()
     return {
@@ -91,60 +87,50 @@ class SlidingWindow:
         self.starts.append(time.monotonic())
 
 
+class Paced:
+    """E-utilities calls paced by a SlidingWindow; a 429 is waited out for a second, counted."""
+
+    def __init__(self, eutils_url: str, client: httpx.Client) -> None:
+        self.base, self.client = eutils_url.rstrip("/") + "/", client
+        self.limiter = SlidingWindow()
+        self.requests = self.refused = 0
+
+    def call(self, method: str, endpoint: str, params: dict[str, Any]) -> bytes:
+        while True:
+            self.limiter.wait()
+            self.requests += 1
+            if method == "GET":
+                reply = self.client.get(self.base + endpoint, params=params)
+            else:
+                reply = self.client.post(self.base + endpoint, data=params)
+            if reply.status_code != 429:
+                reply.raise_for_status()
+                return reply.content
+            self.refused += 1
+            time.sleep(1.0)
+
+
 def with_reference(eutils_url: str, windows: list[tuple[date, date]]) -> dict[str, Any]:
     term = query()
-    base = eutils_url.rstrip("/") + "/"
-    limiter = SlidingWindow()
     pmids: list[str] = []
-    requests = refused = 0
     started = time.perf_counter()
     with httpx.Client(timeout=60) as client:
-
-        def call(method: str, endpoint: str, params: dict[str, Any]) -> bytes:
-            nonlocal requests, refused
-            while True:
-                limiter.wait()
-                requests += 1
-                if method == "GET":
-                    reply = client.get(base + endpoint, params=params)
-                else:
-                    reply = client.post(base + endpoint, data=params)
-                if reply.status_code != 429:
-                    reply.raise_for_status()
-                    return reply.content
-                refused += 1
-                time.sleep(1.0)
-
+        paced = Paced(eutils_url, client)
         for since, until in windows:
+            dates = {"mindate": since.strftime("%Y/%m/%d"), "maxdate": until.strftime("%Y/%m/%d")}
+            params = {"db": "pubmed", "term": term, "datetype": "edat", "usehistory": "y"}
             search = parse_esearch(
-                call(
-                    "GET",
-                    "esearch.fcgi",
-                    {
-                        "db": "pubmed",
-                        "term": term,
-                        "datetype": "edat",
-                        "usehistory": "y",
-                        "retmax": 0,
-                        "mindate": since.strftime("%Y/%m/%d"),
-                        "maxdate": until.strftime("%Y/%m/%d"),
-                    },
-                )
+                paced.call("GET", "esearch.fcgi", {**params, "retmax": 0, **dates})
             )
+            history = {"db": "pubmed", "query_key": search.query_key, "WebEnv": search.webenv}
             for start in range(0, search.count, BATCH_SIZE):
-                body = call(
-                    "POST",
-                    "efetch.fcgi",
-                    {
-                        "db": "pubmed",
-                        "query_key": search.query_key,
-                        "WebEnv": search.webenv,
-                        "retstart": start,
-                        "retmax": BATCH_SIZE,
-                        "retmode": "xml",
-                        "rettype": "abstract",
-                    },
-                )
+                page = {
+                    "retstart": start,
+                    "retmax": BATCH_SIZE,
+                    "retmode": "xml",
+                    "rettype": "abstract",
+                }
+                body = paced.call("POST", "efetch.fcgi", {**history, **page})
                 pmids.extend(r.pmid for r in parse_pubmed(body) if r.pmid)
     wall = time.perf_counter() - started
     return {
@@ -152,8 +138,8 @@ def with_reference(eutils_url: str, windows: list[tuple[date, date]]) -> dict[st
         "wall_s": round(wall, 3),
         "records": len(pmids),
         "unique_pmids": len(set(pmids)),
-        "client_requests": requests,
-        "client_refused": refused,
+        "client_requests": paced.requests,
+        "client_refused": paced.refused,
         "pmids": sorted(set(pmids)),
         "peak_rss_mb": peak_mb(),
     }

@@ -62,54 +62,27 @@ class Timers:
 
         return timed  # type: ignore[return-value]
 
-    def around(self, owner: object, attribute: str, name: str) -> bool:
-        """Time owner.attribute (a module function, a class's method or a bound method) if it
-        exists: kapwatch's internals change, and a missing one is simply not reported."""
-        func = getattr(owner, attribute, None)
-        if func is None:
-            return False
-        setattr(owner, attribute, self.wrap(name, func))
-        return True
+    @classmethod
+    def classify(cls, store: Store) -> Timers:
+        """Timers around the functions assess_window goes through."""
+        timers = cls()
+        timers.around(evidence.Engine, "assess", "assess")
+        timers.around(store, "take_new_studies", "claim")
+        timers.around(store, "texts", "read")
+        timers.around(store, "save_assessments", "save")
+        return timers
+
+    def around(self, owner: object, attribute: str, name: str) -> None:
+        """Time owner.attribute (a class's method or a bound method)."""
+        setattr(owner, attribute, self.wrap(name, getattr(owner, attribute)))
 
 
-def run(path: Path, limit: int | None = None) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="kapwatch-bench-") as folder:
-        return _run(path, limit, Path(folder))
-
-
-def _run(path: Path, limit: int | None, folder: Path) -> dict[str, Any]:
-    seeds = load_seeds(ROOT / "seeds")
-    store = Store(f"sqlite:///{folder}/processing.db")
-    window = store.open_window(date(2026, 1, 5), date(2026, 1, 11))
-
-    # Sub-stage timers around whichever of kapwatch's functions assess_window goes through.
-    timers = Timers()
-    timers.around(evidence, "assess", "assess")  # the function, where callers use it directly
-    timers.around(pipeline, "assess", "assess")
-    engine = getattr(evidence, "Engine", None)
-    if engine is not None:
-        timers.around(engine, "assess", "assess")
-    for attribute in ("claim_new", "claim_new_studies"):
-        timers.around(store, attribute, "claim")
-    timers.around(store, "texts", "read")
-    timers.around(store, "save_assessments", "save")
-
-    baseline = rss_mb()
-    stages: dict[str, dict[str, float]] = {}
-    peaks: list[float] = []
-
-    def stage(name: str, seconds: float, items: int) -> None:
-        peak = peak_mb()
-        peaks.append(peak)
-        stages[name] = {
-            "seconds": round(seconds, 3),
-            "per_s": round(items / seconds) if seconds else 0,
-            "peak_rss_mb": peak,
-        }
-
-    # Parse and store interleaved, one EFetch batch (BATCH_SIZE records) at a time, as
-    # pipeline.collect_pubmed does; each stage's time is summed over the batches.
-    reset_peak()
+def _parse_and_store(
+    path: Path, limit: int | None, store: Store, window_id: int
+) -> tuple[int, AddResult, float, float, float]:
+    """Parse and store interleaved, one EFetch batch (BATCH_SIZE records) at a time, as
+    pipeline.collect_pubmed does: (records, added, parse s, normalise s, dedupe + store s),
+    each stage's time summed over the batches."""
     parse_s = normalise_s = store_s = 0.0
     count = 0
     added = AddResult()
@@ -131,12 +104,36 @@ def _run(path: Path, limit: int | None, folder: Path) -> dict[str, Any]:
             keyed = time.perf_counter()
             normalise_s += keyed - parsed
             for key in (dedupe.title_key, dedupe.author_key, dedupe.normalize_doi):
-                cache_clear = getattr(key, "cache_clear", None)
-                if cache_clear is not None:
-                    cache_clear()  # the store computes its keys itself, as in a real run
-            result = store.add_records(window.id, batch)
+                key.cache_clear()  # the store computes its keys itself, as in a real run
+            result = store.add_records(window_id, batch)
             store_s += time.perf_counter() - keyed
             added.new, added.merged = added.new + result.new, added.merged + result.merged
+    return count, added, parse_s, normalise_s, store_s
+
+
+def run(path: Path, limit: int | None = None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="kapwatch-bench-") as folder:
+        return _run(path, limit, Path(folder))
+
+
+def _run(path: Path, limit: int | None, folder: Path) -> dict[str, Any]:
+    seeds = load_seeds(ROOT / "seeds")
+    store = Store(f"sqlite:///{folder}/processing.db")
+    window = store.open_window(date(2026, 1, 5), date(2026, 1, 11))
+
+    timers = Timers.classify(store)
+
+    baseline = rss_mb()
+    stages: dict[str, dict[str, float]] = {}
+    peaks: list[float] = []
+
+    def stage(name: str, seconds: float, items: int) -> None:
+        peaks.append(peak_mb())
+        per_s = round(items / seconds) if seconds else 0
+        stages[name] = {"seconds": round(seconds, 3), "per_s": per_s, "peak_rss_mb": peaks[-1]}
+
+    reset_peak()
+    count, added, parse_s, normalise_s, store_s = _parse_and_store(path, limit, store, window.id)
     stage("parse", parse_s, count)
     stages["normalise"] = {"seconds": round(normalise_s, 3), "per_s": round(count / normalise_s)}
     stage("dedupe_store", store_s, count)
@@ -147,13 +144,9 @@ def _run(path: Path, limit: int | None, folder: Path) -> dict[str, Any]:
     studies = pipeline.assess_window(store, window, seeds)
     stage("classify", time.perf_counter() - started, added.new)
     for name in ("claim", "read", "assess", "save"):
-        if name not in timers.seconds:
-            continue
-        seconds = timers.seconds[name]
-        stages[f"classify.{name}"] = {
-            "seconds": round(seconds, 3),
-            "per_s": round(added.new / seconds) if seconds else 0,
-        }
+        seconds = timers.seconds.get(name, 0.0)
+        per_s = round(added.new / seconds) if seconds else 0
+        stages[f"classify.{name}"] = {"seconds": round(seconds, 3), "per_s": per_s}
 
     # The digest of the whole window (HTML, text, JSON, RIS, BibTeX, feed), as render_window
     # writes it: not part of the records/s (the issue's processing), but of the peak memory.
@@ -164,6 +157,7 @@ def _run(path: Path, limit: int | None, folder: Path) -> dict[str, Any]:
     exports.write_exports(context, folder / "digests")
     summary = context["summary"]
     stage("digest", time.perf_counter() - started, summary["new_studies"])
+    digest_json = folder / "digests" / f"{window.label}.json"
 
     total = sum(stages[s]["seconds"] for s in ("parse", "dedupe_store", "classify"))
     return {
@@ -173,9 +167,7 @@ def _run(path: Path, limit: int | None, folder: Path) -> dict[str, Any]:
         "studies_merged": added.merged,
         "relevant": summary["relevant"],
         "claim_links": summary["claim_updates"],
-        "digest_json_mb": round(
-            (folder / "digests" / f"{window.label}.json").stat().st_size / 1e6, 1
-        ),
+        "digest_json_mb": round(digest_json.stat().st_size / 1e6, 1),
         "seconds": round(total, 2),
         "records_per_s": round(count / total) if total else 0,
         "stages": stages,

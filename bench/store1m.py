@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import hashlib
-import inspect
 import io
 import json
 import pstats
@@ -47,25 +46,29 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import Table, insert
 
 from bench.common import ROOT, loopback_only, peak_mb, pin
-from bench.generate import (
-    CACHE,
-    DATASETS,
-    DESIGN,
-    EFETCH_HEAD,
-    EFETCH_TAIL,
-    GENERATOR_VERSION,
-    JOURNALS,
-    article_xml,
-    core,
-)
+from bench.generate import EFETCH_HEAD, EFETCH_TAIL, article_xml
+from bench.synthetic import CACHE, DATASETS, DESIGN, GENERATOR_VERSION, JOURNALS, Core, core
+from kapwatch import pipeline
+from kapwatch.demo.standin import StandIn, serve
+from kapwatch.seeds.articles import Seeds, load_seeds
+from kapwatch.settings import Settings
 from kapwatch.sources.pubmed_xml import parse_pubmed
 from kapwatch.sources.records import Record
-from kapwatch.store import ClaimLink, DigestItem, Sighting, Store, Study, Window, migrate
+from kapwatch.store import (
+    AddResult,
+    ClaimLink,
+    DigestItem,
+    Sighting,
+    Store,
+    Study,
+    Window,
+    migrate,
+)
 
 STORE_VERSION = 4
 STUDIES = 1_000_000
@@ -76,6 +79,10 @@ WEEK = (date(2026, 1, 5), date(2026, 1, 11))
 FIRST_WEEK_END = date(2016, 1, 10)  # a Sunday; 520 weekly windows follow
 WINDOWS = 520
 CHUNK = 20_000
+# The store modules that make a study's row from a record (schema, derived keys, merge).
+KEYED_BY = ("models.py", "merge.py", "index.py", "dedupe.py")
+STANCES = ["supports", "supports", "extends", "challenges", "mixed"]
+EVIDENCE = "Ketamine combined with psychotherapy led to sustained improvements."
 
 
 def cache_key(studies: int = STUDIES) -> str:
@@ -84,8 +91,7 @@ def cache_key(studies: int = STUDIES) -> str:
     # The schema, and the code that derives stored keys from a record: a change rebuilds.
     sources = [
         *sorted(migrations.glob("*.py")),
-        ROOT / "kapwatch" / "store.py",
-        ROOT / "kapwatch" / "dedupe.py",
+        *(ROOT / "kapwatch" / "store" / name for name in KEYED_BY),
     ]
     for path in sources:
         digest.update(path.name.encode() + path.read_bytes())
@@ -119,20 +125,6 @@ def settings_env(home: Path, db: Path, eutils_url: str, api_key: str = "") -> di
     if api_key:
         env["KAPWATCH_NCBI_API_KEY"] = api_key
     return env
-
-
-def check_citations(
-    settings: Any, store: Store, seeds: Any, window: Any, query: str
-) -> tuple[list[Any], Any]:
-    """pipeline.check_citations, whichever of its two signatures this kapwatch has."""
-    from kapwatch import pipeline
-
-    function: Any = pipeline.check_citations
-    if "query" in inspect.signature(function).parameters:
-        result: tuple[list[Any], Any] = function(settings, store, seeds, window, query)
-    else:
-        result = function(settings, store, seeds, window)
-    return result
 
 
 def _table(model: Any) -> Table:
@@ -191,10 +183,6 @@ def build(studies: int = STUDIES, log: Any = print) -> tuple[Path, Path]:
     db_path, watched_path = paths(studies)
     if db_path.exists() and watched_path.exists():
         return db_path, watched_path
-    from bench.eutils import StandIn
-    from kapwatch.seeds.articles import load_seeds
-    from kapwatch.settings import Settings
-
     started = time.perf_counter()
     CACHE.mkdir(parents=True, exist_ok=True)
     for stale in CACHE.glob(f"store-{studies}-*"):  # an older schema or generator's
@@ -206,154 +194,19 @@ def build(studies: int = STUDIES, log: Any = print) -> tuple[Path, Path]:
     store = Store(url, upgrade=False)
     seeds = load_seeds(ROOT / "seeds")
     rng = random.Random(20_261_122)
-
-    with store.engine.begin() as conn:
-        rows = []
-        for w in range(WINDOWS):
-            until = FIRST_WEEK_END + timedelta(days=7 * w)
-            rendered = datetime.combine(until + timedelta(days=1), dtime(7), UTC)
-            rows.append(
-                {
-                    "id": w + 1,
-                    "label": _label(until),
-                    "since": until - timedelta(days=6),
-                    "until": until,
-                    "started": rendered,
-                    "rendered": rendered,
-                    "delivery": "outbox",
-                    "delivered": rendered,
-                    "delivery_error": "",
-                    "sources": [{"name": "pubmed", "kind": "pubmed", "status": "ok"}],
-                    "citations": [],
-                }
-            )
-        conn.execute(insert(_table(Window)), rows)
-
-    # The citation checks a first run caches (every reference looked up once; not found here).
-    with tempfile.TemporaryDirectory(prefix="kapwatch-bench-") as home, StandIn([]) as standin:
-        env = settings_env(Path(home), partial, standin.eutils_url, api_key="bench-build-key")
-        settings = Settings.from_env(env)
-        first = store.open_window(FIRST_WEEK_END - timedelta(days=6), FIRST_WEEK_END)
-        checks, _report = check_citations(settings, store, seeds, first, seeds.query())
-        log(f"  citation checks cached: {len(checks)}")
+    _add_windows(store)
+    checks = _cache_citations(store, seeds, partial)
+    log(f"  citation checks cached: {len(checks)}")
     store.engine.dispose()
+    indexes = _drop_indexes(partial)  # secondary indexes go during the load, back after it
 
-    connection = sqlite3.connect(partial)
-    connection.executescript(
-        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-400000;"
-    )
-    indexes = connection.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('studies', 'sightings', 'digest_items', 'claim_links')"
-    ).fetchall()
-    for name, _sql in indexes:
-        connection.execute(f'DROP INDEX "{name}"')
-    connection.commit()
-    connection.close()
-
-    ds = DATASETS["store-1m"]
     relevant = set(rng.sample(range(studies), RELEVANT))
-    claim_ids = [c.id for c in seeds.claims] or ["none"]
-    stances = ["supports", "supports", "extends", "challenges", "mixed"]
     engine = Store(url, upgrade=False).engine
-    row_of = Rows()
-    watched_count = 0
     watched_partial = watched_path.with_suffix(".partial")
     with engine.begin() as conn, watched_partial.open("w", encoding="utf-8") as watched:
         conn.exec_driver_sql("PRAGMA synchronous=OFF")
-        watched.write(EFETCH_HEAD)
-        study_rows: list[dict[str, Any]] = []
-        sighting_rows: list[dict[str, Any]] = []
-        digest_rows: list[dict[str, Any]] = []
-        link_rows: list[dict[str, Any]] = []
-
-        def flush() -> None:
-            for table, batch in (
-                (_table(Study), study_rows),
-                (_table(Sighting), sighting_rows),
-                (_table(DigestItem), digest_rows),
-                (_table(ClaimLink), link_rows),
-            ):
-                if batch:
-                    conn.execute(insert(table), batch)
-                    batch.clear()
-
-        def add(
-            study_id: int, c: Any, pmid: str | None, source: str, is_relevant: bool, window_id: int
-        ) -> None:
-            seen = datetime.combine(c.entrez, dtime(9), UTC)
-            design = DESIGN[c.design][1]
-            record = Record(
-                source=source,
-                title=c.plain_title,
-                pmid=pmid,
-                doi=c.doi,
-                abstract=f"{c.plain_title} (abstract shortened in the benchmark store)",
-                authors=c.author_names(),
-                journal=JOURNALS[c.journal][0],
-                journal_abbrev=JOURNALS[c.journal][1],
-                volume=str(c.volume),
-                issue=str(c.issue),
-                pages=f"{c.first_page}-{c.first_page + 9}",
-                published=date(c.year, c.month, 1),
-                year=c.year,
-                pub_types=["Journal Article", design] if design else ["Journal Article"],
-                url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None,
-            )
-            study_rows.append(
-                row_of(
-                    record,
-                    id=study_id,
-                    first_seen=seen,
-                    updated=seen,
-                    relevant=is_relevant,
-                    score=0.9 if is_relevant else 0.1,
-                    reason="ketamine; psychotherapy" if is_relevant else "no claim's therapy",
-                )
-            )
-            sighting_rows.append(
-                {"study_id": study_id, "source": source, "window_id": window_id, "seen_at": seen}
-            )
-            if source == "pubmed" and c.doi and rng.random() < FEED_SHARE:
-                sighting_rows.append(
-                    {"study_id": study_id, "source": "jad", "window_id": window_id, "seen_at": seen}
-                )
-            digest_rows.append({"study_id": study_id, "window_id": window_id})
-            if is_relevant:
-                for claim in rng.sample(claim_ids, min(len(claim_ids), rng.randint(1, 3))):
-                    link_rows.append(
-                        {
-                            "study_id": study_id,
-                            "claim_id": claim,
-                            "stance": rng.choice(stances),
-                            "evidence": "Ketamine combined with psychotherapy led to sustained improvements.",
-                        }
-                    )
-
-        for k in range(studies):
-            c = core(ds, k)
-            pmid = c.pmid if rng.random() < 0.95 else None
-            is_relevant = k in relevant
-            add(k + 1, c, pmid, "pubmed" if pmid else "jad", is_relevant, _window_of(c.entrez))
-            if is_relevant and pmid:
-                xml = article_xml(ds, k)
-                watched.write(xml)
-                watched_count += 1
-                # The flags the record had when it was stored (a retraction is news only once).
-                record = next(iter(parse_pubmed((EFETCH_HEAD + xml + EFETCH_TAIL).encode())))
-                study_rows[-1]["flags"] = record.flags
-            if len(study_rows) >= CHUNK:
-                flush()
-            if k % 200_000 == 199_999:
-                log(f"  {k + 1:,} studies ({time.perf_counter() - started:.0f} s)")
-        # The week's records a feed reported earlier (journal version online before PubMed had it).
-        weekly = DATASETS["weekly"]
-        for i in range(WEEK_OVERLAP):
-            c = core(weekly, i * (weekly.count // WEEK_OVERLAP))
-            if c.doi:
-                add(studies + i + 1, c, None, "jad", False, WINDOWS)
-        flush()
-        watched.write(EFETCH_TAIL)
+        loader = _Loader(conn, rng, [c.id for c in seeds.claims] or ["none"])
+        watched_count = _add_studies(loader, studies, relevant, watched, log, started)
     engine.dispose()
 
     connection = sqlite3.connect(partial)
@@ -372,6 +225,172 @@ def build(studies: int = STUDIES, log: Any = print) -> tuple[Path, Path]:
     return db_path, watched_path
 
 
+def _add_windows(store: Store) -> None:
+    """520 weekly windows, each rendered and delivered to the outbox."""
+    rows = []
+    for w in range(WINDOWS):
+        until = FIRST_WEEK_END + timedelta(days=7 * w)
+        rendered = datetime.combine(until + timedelta(days=1), dtime(7), UTC)
+        rows.append(
+            {
+                "id": w + 1,
+                "label": _label(until),
+                "since": until - timedelta(days=6),
+                "until": until,
+                "started": rendered,
+                "rendered": rendered,
+                "delivery": "outbox",
+                "delivered": rendered,
+                "delivery_error": "",
+                "sources": [{"name": "pubmed", "kind": "pubmed", "status": "ok"}],
+                "citations": [],
+            }
+        )
+    with store.engine.begin() as conn:
+        conn.execute(insert(_table(Window)), rows)
+
+
+def _cache_citations(store: Store, seeds: Seeds, db: Path) -> list[Any]:
+    """The citation checks a first run caches (every reference looked up once; not found here)."""
+    with tempfile.TemporaryDirectory(prefix="kapwatch-bench-") as home, serve(StandIn()) as standin:
+        env = settings_env(Path(home), db, standin.eutils_url, api_key="bench-build-key")
+        settings = Settings.from_env(env)
+        first = store.open_window(FIRST_WEEK_END - timedelta(days=6), FIRST_WEEK_END)
+        checks, _report = pipeline.watch_citations(settings, store, seeds, first, seeds.query())
+    return checks
+
+
+def _drop_indexes(db: Path) -> list[tuple[str, str]]:
+    """Drop the secondary indexes of the big tables; (name, sql) of each, to rebuild them."""
+    connection = sqlite3.connect(db)
+    connection.executescript(
+        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-400000;"
+    )
+    indexes: list[tuple[str, str]] = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('studies', 'sightings', 'digest_items', 'claim_links')"
+    ).fetchall()
+    for name, _sql in indexes:
+        connection.execute(f'DROP INDEX "{name}"')
+    connection.commit()
+    connection.close()
+    return indexes
+
+
+def _add_studies(
+    loader: _Loader, studies: int, relevant: set[int], watched: TextIO, log: Any, started: float
+) -> int:
+    """The 1M studies (the relevant ones' XML to `watched`), then 20 of the week's records a
+    feed reported earlier (journal version online before PubMed had it). Returns how many
+    records were watched."""
+    ds, rng = DATASETS["store-1m"], loader.rng
+    watched.write(EFETCH_HEAD)
+    watched_count = 0
+    for k in range(studies):
+        c = core(ds, k)
+        pmid = c.pmid if rng.random() < 0.95 else None
+        is_relevant = k in relevant
+        loader.add(k + 1, c, pmid, "pubmed" if pmid else "jad", is_relevant, _window_of(c.entrez))
+        if is_relevant and pmid:
+            xml = article_xml(ds, k)
+            watched.write(xml)
+            watched_count += 1
+            # The flags the record had when it was stored (a retraction is news only once).
+            record = next(iter(parse_pubmed((EFETCH_HEAD + xml + EFETCH_TAIL).encode())))
+            loader.studies[-1]["flags"] = record.flags
+        if len(loader.studies) >= CHUNK:
+            loader.flush()
+        if k % 200_000 == 199_999:
+            log(f"  {k + 1:,} studies ({time.perf_counter() - started:.0f} s)")
+    weekly = DATASETS["weekly"]
+    for i in range(WEEK_OVERLAP):
+        c = core(weekly, i * (weekly.count // WEEK_OVERLAP))
+        if c.doi:
+            loader.add(studies + i + 1, c, None, "jad", False, WINDOWS)
+    loader.flush()
+    watched.write(EFETCH_TAIL)
+    return watched_count
+
+
+def _record(c: Core, pmid: str | None, source: str) -> Record:
+    """The record a study was stored from (the abstract shortened: the week never reads it)."""
+    design = DESIGN[c.design][1]
+    return Record(
+        source=source,
+        title=c.plain_title,
+        pmid=pmid,
+        doi=c.doi,
+        abstract=f"{c.plain_title} (abstract shortened in the benchmark store)",
+        authors=c.author_names(),
+        journal=JOURNALS[c.journal][0],
+        journal_abbrev=JOURNALS[c.journal][1],
+        volume=str(c.volume),
+        issue=str(c.issue),
+        pages=f"{c.first_page}-{c.first_page + 9}",
+        published=date(c.year, c.month, 1),
+        year=c.year,
+        pub_types=["Journal Article", design] if design else ["Journal Article"],
+        url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None,
+    )
+
+
+class _Loader:
+    """Rows for studies, sightings, digest items and claim links, inserted a chunk at a time."""
+
+    def __init__(self, conn: Any, rng: random.Random, claim_ids: list[str]) -> None:
+        self.conn, self.rng, self.claim_ids = conn, rng, claim_ids
+        self.row_of = Rows()
+        self.studies: list[dict[str, Any]] = []
+        self.sightings: list[dict[str, Any]] = []
+        self.digest: list[dict[str, Any]] = []
+        self.links: list[dict[str, Any]] = []
+
+    def flush(self) -> None:
+        for model, batch in (
+            (Study, self.studies),
+            (Sighting, self.sightings),
+            (DigestItem, self.digest),
+            (ClaimLink, self.links),
+        ):
+            if batch:
+                self.conn.execute(insert(_table(model)), batch)
+                batch.clear()
+
+    def add(
+        self, study_id: int, c: Core, pmid: str | None, source: str, relevant: bool, window: int
+    ) -> None:
+        seen = datetime.combine(c.entrez, dtime(9), UTC)
+        reason = "ketamine; psychotherapy" if relevant else "no claim's therapy"
+        self.studies.append(
+            self.row_of(
+                _record(c, pmid, source),
+                id=study_id,
+                first_seen=seen,
+                updated=seen,
+                relevant=relevant,
+                score=0.9 if relevant else 0.1,
+                reason=reason,
+            )
+        )
+        sighting = {"study_id": study_id, "source": source, "window_id": window, "seen_at": seen}
+        self.sightings.append(sighting)
+        if source == "pubmed" and c.doi and self.rng.random() < FEED_SHARE:
+            self.sightings.append({**sighting, "source": "jad"})
+        self.digest.append({"study_id": study_id, "window_id": window})
+        if relevant:
+            for claim in self.rng.sample(
+                self.claim_ids, min(len(self.claim_ids), self.rng.randint(1, 3))
+            ):
+                self.links.append(
+                    {
+                        "study_id": study_id,
+                        "claim_id": claim,
+                        "stance": self.rng.choice(STANCES),
+                        "evidence": EVIDENCE,
+                    }
+                )
+
+
 def copy(db_path: Path, folder: Path) -> Path:
     target = folder / "kapwatch.db"
     shutil.copyfile(db_path, target)
@@ -380,8 +399,6 @@ def copy(db_path: Path, folder: Path) -> Path:
 
 def week(db_path: Path, eutils_url: str) -> dict[str, Any]:
     """The weekly run's stages (kapwatch.pipeline, no Prefect) on a copy of the store."""
-    from kapwatch import pipeline
-    from kapwatch.settings import Settings
 
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="kapwatch-bench-") as home:
@@ -401,45 +418,37 @@ def week(db_path: Path, eutils_url: str) -> dict[str, Any]:
         mark = timed("open store and seeds", mark)
         with store.exclusive("bench"):
             window = store.open_window(since, until)
-            if "store" in inspect.signature(pipeline.collect_pubmed).parameters:
-                # Fetch and store interleaved, a batch at a time (the streaming pipeline).
-                added, pubmed_report = pipeline.collect_pubmed(settings, store, window, setup.query)
-                mark = timed("PubMed fetch + dedupe + store", mark)
-                count = pubmed_report.items
-            else:  # the earlier pipeline: a list of the window's records, then stored whole
-                collect: Any = pipeline.collect_pubmed
-                records, pubmed_report = collect(settings, setup.query, since, until)
-                mark = timed("PubMed search + fetch", mark)
-                added = store.add_records(window.id, records)
-                mark = timed("dedupe + store", mark)
-                count = len(records)
-            checks, check_report = check_citations(
+            # Every source (PubMed alone: the feeds file is empty), stored a batch at a time.
+            added = AddResult()
+            reports = [
+                pipeline.collect(source, store, window, secrets=settings.secrets, added=added)
+                for source in setup.sources
+            ]
+            pubmed_report = reports[0]  # PubMed is collected first
+            mark = timed("PubMed fetch + dedupe + store", mark)
+            checks, check_report = pipeline.watch_citations(
                 settings, store, setup.seeds, window, setup.query
             )
             mark = timed("citations + retraction watch", mark)
             studies = pipeline.assess_window(store, window, setup.seeds)
             mark = timed("classify", mark)
             files = pipeline.render_window(
-                settings, store, window, studies, [pubmed_report, check_report], setup, checks
+                settings, store, window, studies, [*reports, check_report], setup, checks
             )
             mark = timed("render digest", mark)
             pipeline.deliver_pending(settings, store, False, window)
             mark = timed("deliver (--no-send)", mark)
         total = time.perf_counter() - started
-        # The earlier retraction watch re-read every relevant study already sent.
-        watched_pmids = getattr(store, "watched_pmids", None)
-        watched = len(watched_pmids()) if watched_pmids is not None else None
         summary = files.head["summary"]
         digest = json.loads(files.json.read_text(encoding="utf-8"))  # a week: a small file
     return {
         "seconds": round(total, 2),
         "stages": timings,
-        "records": count,
+        "records": pubmed_report.items,
         "stored_new": added.new,
         "stored_merged": added.merged,
         "new_studies": summary["new_studies"],
         "relevant": summary["relevant"],
-        "watched_pmids": watched,
         "digest_studies": len(digest.get("studies", [])),
         "pubmed_status": pubmed_report.status,
         "check_status": check_report.status,

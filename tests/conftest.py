@@ -20,10 +20,11 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 from aiosmtpd.controller import Controller
 
-from kapwatch.demo.standin import Running, StandIn, serve
+from kapwatch.demo.standin import Running, serve
 from kapwatch.seeds.articles import Seeds, load_seeds
 from kapwatch.settings import Settings
 from kapwatch.store import Store
+from tests.faults import FaultyStandIn
 from tests.helpers import write_feeds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,8 +106,9 @@ def smtp_server() -> Iterator[tuple[Controller, Inbox]]:
 
 @pytest.fixture
 def standin() -> Iterator[Running]:
-    """The loopback stand-in serving the end-to-end recordings (PubMed, a feed, a CAPTCHA)."""
-    data = StandIn(feeds_dir=E2E_FIXTURES)
+    """The loopback stand-in serving the end-to-end recordings (PubMed, a feed, a CAPTCHA);
+    tests can inject faults and change records (tests/faults.py)."""
+    data = FaultyStandIn(feeds_dir=E2E_FIXTURES)
     data.load_pubmed(E2E_FIXTURES / "pubmed.xml")
     with serve(data) as running:
         yield running

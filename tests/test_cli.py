@@ -106,9 +106,10 @@ def test_seeds_check_json_then_cached(tmp_path: Path) -> None:
 
 
 def test_seeds_check_with_pubmed_down_is_one_line(tmp_path: Path) -> None:
-    from kapwatch.demo.standin import StandIn, serve
+    from kapwatch.demo.standin import serve
+    from tests.faults import FaultyStandIn
 
-    data = StandIn()
+    data = FaultyStandIn()
     data.fail("/entrez/eutils/ecitmatch.cgi", status=400, body=b"<ERROR>bad</ERROR>")
     with serve(data) as running:
         settings = env(

@@ -103,23 +103,19 @@ def test_entities_are_not_expanded() -> None:
     assert "BOOM" not in record.title
 
 
-def test_a_20k_record_response_is_parsed_without_holding_it(tmp_path: Path) -> None:
-    """The parser streams: its peak memory on a 20,000-record EFetch body (~30 MB) stays a
-    fraction of the body, where building the tree would take several times it."""
+def test_a_2k_record_response_is_parsed_without_holding_it(tmp_path: Path) -> None:
+    """The parser streams: its peak memory on a 2,000-record EFetch body (~30 MB of the bench's
+    synthetic records) stays a fraction of the body, where building the tree would take
+    several times it."""
     import subprocess
     import sys
     from datetime import date
 
-    from kapwatch.demo.standin import EFETCH_HEAD, StandIn
+    from bench.generate import write
+    from bench.synthetic import Dataset
 
-    data = StandIn()
-    data.add_synthetic(20_000, date(2026, 1, 1), 30)
-    body = tmp_path / "efetch.xml"
-    with body.open("wb") as out:
-        out.write(EFETCH_HEAD)
-        for article in data.articles:
-            out.write(article.xml + b"\n")
-        out.write(b"</PubmedArticleSet>\n")
+    dataset = Dataset("parse-2k", 2_000, 80_000_000, date(2026, 1, 1), date(2026, 1, 31))
+    body = write(dataset, tmp_path / "efetch.xml")
     size_mb = body.stat().st_size / 2**20
     probe = (
         "import resource, sys; from kapwatch.sources.pubmed_xml import parse_pubmed; "
@@ -131,7 +127,7 @@ def test_a_20k_record_response_is_parsed_without_holding_it(tmp_path: Path) -> N
         [sys.executable, "-c", probe, str(body)], capture_output=True, text=True, check=True
     )
     count, grown_mb = done.stdout.split()
-    assert int(count) == 20_000 and size_mb > 25
+    assert int(count) == 2_000 and size_mb > 25
     assert float(grown_mb) < size_mb / 3, (grown_mb, size_mb)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from bench.generate import efetch
+from bench.synthetic import Dataset
 from kapwatch.demo.standin import StandIn, serve
 from kapwatch.settings import Settings
 from kapwatch.sources.eutils import BATCH_SIZE, MAX_HITS, Eutils
@@ -14,7 +16,14 @@ from kapwatch.sources.pubmed import search_window
 
 def run(count: int, days: int, since: date, until: date) -> tuple[int, int, int]:
     data = StandIn()
-    data.add_synthetic(count, date(2026, 1, 1), days)
+    # The bench's synthetic records, spread evenly over `days` entrez dates from 1 January.
+    data.load_pubmed(
+        efetch(
+            Dataset(
+                "counts", count, 80_000_000, date(2026, 1, 1), date(2026, 1, 1) + timedelta(days)
+            )
+        )
+    )
     with serve(data) as server:
         settings = Settings.from_env({"KAPWATCH_EUTILS_URL": server.eutils_url})
         # With a key (10 requests/s) so the test is quick; the counts are what it checks.

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
-from kapwatch.demo.standin import StandIn, serve
+from kapwatch.demo.standin import Limits, StandIn, serve
+from tests.faults import FaultyStandIn
 
 from .conftest import E2E_FIXTURES as FIXTURES
 
@@ -14,7 +17,14 @@ def test_esearch_filters_by_entrez_date_and_efetch_pages_the_history() -> None:
     data.load_pubmed(FIXTURES / "pubmed.xml")
     with serve(data) as server, httpx.Client(base_url=server.eutils_url) as client:
         search = client.get(
-            "esearch.fcgi", params={"mindate": "2026/11/09", "maxdate": "2026/11/15", "retmax": 0}
+            "esearch.fcgi",
+            params={
+                "mindate": "2026/11/09",
+                "maxdate": "2026/11/15",
+                "retmax": 0,
+                "datetype": "edat",
+                "usehistory": "y",
+            },
         )
         assert "<Count>2</Count>" in search.text and "<IdList></IdList>" in search.text
         webenv = search.text.split("<WebEnv>")[1].split("</WebEnv>")[0]
@@ -26,8 +36,24 @@ def test_esearch_filters_by_entrez_date_and_efetch_pages_the_history() -> None:
         assert "<ERROR>" in gone.text
 
 
+def test_limits_answer_past_the_rate_with_ncbis_429() -> None:
+    data = StandIn(limits=Limits(rate=2, latency=0.05, per_record=0))
+    with serve(data) as server, httpx.Client(base_url=server.eutils_url) as client:
+        started = time.monotonic()
+        codes = [client.get("esearch.fcgi", params={"term": "x"}).status_code for _ in range(3)]
+        assert codes == [200, 200, 429] and time.monotonic() - started >= 0.1
+        refused = client.get("efetch.fcgi", params={"id": "1"})
+        assert refused.json() == {
+            "error": "API rate limit exceeded",
+            "api-key": "127.0.0.1",
+            "count": "3",
+            "limit": "2",
+        }
+        assert client.get("efetch.fcgi", params={"id": "1", "api_key": "k"}).status_code == 200
+
+
 def test_feeds_carry_an_etag_and_faults_can_be_injected() -> None:
-    data = StandIn(feeds_dir=FIXTURES)
+    data = FaultyStandIn(feeds_dir=FIXTURES)
     with serve(data) as server, httpx.Client(base_url=server.url) as client:
         first = client.get("/feeds/journal_rss2.xml")
         assert first.status_code == 200 and first.headers["ETag"]
