@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from kapwatch.evidence.confidence import Calibration, LinkFeatures, load_calibration
 from kapwatch.evidence.design import classify_design, sample_size
@@ -127,9 +128,13 @@ class Engine:
     calibration: Calibration = field(default_factory=load_calibration)
     profiles: dict[str, Profile] = field(init=False)
     concepts: dict[str, dict[str, str]] = field(init=False)  # claim id -> concepts it names
+    wanted: dict[str, frozenset[str]] = field(init=False)  # ... and their families
+    # claim id -> the concepts of what it asserts (mechanism, course, window): the sentences
+    # naming them are the ones it is judged by
+    focus: dict[str, frozenset[str]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.profiles, self.concepts = {}, {}
+        self.profiles, self.concepts, self.wanted, self.focus = {}, {}, {}, {}
         for claim in self.claims:
             if not claim.linkable:
                 continue
@@ -141,6 +146,13 @@ class Engine:
             if linkable(claim_profile):
                 self.profiles[claim.id] = claim_profile
                 self.concepts[claim.id] = found
+                self.wanted[claim.id] = frozenset(found) | {
+                    self.lexicon.family_of(n) for n in found
+                }
+                groups = claim_profile.kinds - {"contrast"}
+                self.focus[claim.id] = frozenset(
+                    name for group in groups for name in claim_profile.names(group)
+                )
 
     def facts(self, text: StudyText, reading: Reading, design: str) -> StudyFacts:
         lexicon = self.lexicon
@@ -167,13 +179,8 @@ class Engine:
     ) -> list[tuple[Link, LinkFeatures]]:
         """The study's links, most confident first, each with what its confidence is made of
         (tests/eval/calibrate.py fits the confidence on these)."""
-        facts = self.facts(text, reading, design)
-        tones: dict[str, Tone] = {}  # a study's claims mostly share their evidence sentence
-        found = [
-            made
-            for claim in self.claims
-            if (made := self._link(claim.id, facts, reading, design, tones)) is not None
-        ]
+        study = _Study.of(text, reading, design, self)
+        found = [made for claim in self.claims if (made := self._link(claim.id, study)) is not None]
         scored = []
         for link, features in found:
             # A study that bears on many claims bears on each less surely.
@@ -184,65 +191,38 @@ class Engine:
         scored.sort(key=lambda item: (-item[0].confidence, item[0].claim_id))
         return scored[:MAX_LINKS]
 
-    def _link(
-        self,
-        claim_id: str,
-        facts: StudyFacts,
-        reading: Reading,
-        design: str,
-        tones: dict[str, Tone],
-    ) -> tuple[Link, LinkFeatures] | None:
+    def _link(self, claim_id: str, study: _Study) -> tuple[Link, LinkFeatures] | None:
         """The link to one claim, if the study bears on it and says something either way."""
         claim = self.profiles.get(claim_id)
-        how = None if claim is None else bears_on(claim, facts, self.lexicon)
+        how = None if claim is None else bears_on(claim, study.facts, self.lexicon)
         if claim is None or how is None:
             return None
-        findings = reading.finding_sentences()
-        conclusions = [s for s, _f in reading.conclusions] or findings[:2]
-        wanted = set(self.concepts[claim_id])
-        in_conclusions = _best_sentence(reading.conclusions, wanted, self.lexicon)
-        evidence = in_conclusions or _best_sentence(reading.rest, wanted, self.lexicon)
-        if evidence is None and how != SAME and conclusions:
+        wanted = self.wanted[claim_id]
+        in_conclusions = _best_sentence(study.concluded, wanted)
+        evidence = in_conclusions or _best_sentence(study.rest, wanted)
+        if evidence is None and how != SAME and study.conclusions:
             # The study is in another population or form than the claim names, so it may share
             # no word with it: its main conclusion is the evidence.
-            evidence = conclusions[0]
+            evidence = study.conclusions[0]
         if evidence is None:
             return None
-        focus = self._focus(claim, how, reading)
-        key = "\n".join(focus) if focus else evidence
-        if key not in tones:
-            tones[key] = read_tone(focus) if focus else _tone(conclusions, evidence, findings)
-        how_it_bears = stance(claim, how, facts, tones[key])
+        focus = [s for s, names in study.findings if self.focus[claim_id] & names]
+        how_it_bears = stance(claim, how, study.facts, study.tone(focus, evidence))
         if how_it_bears is None:
             return None
-        names = set(reading.full) | {self.lexicon.family_of(n) for n in reading.full}
-        covered = sum(1 for n in wanted if n in names or self.lexicon.family_of(n) in names)
-        shared = sorted(wanted & set(reading.full))
+        own = self.concepts[claim_id]
+        covered = sum(
+            1 for n in own if n in study.names or self.lexicon.family_of(n) in study.names
+        )
         features = LinkFeatures(
-            coverage=covered / len(wanted) if wanted else 0.0,
+            coverage=covered / len(own) if own else 0.0,
             in_conclusions=in_conclusions is not None,
             same=how == SAME,
-            trial=design in ("randomized controlled trial", "meta-analysis"),
+            trial=study.design in ("randomized controlled trial", "meta-analysis"),
             contrary=how_it_bears in (Stance.CHALLENGES, Stance.MIXED),
             focused=bool(focus),
         )
-        return Link(claim_id, how_it_bears, evidence, shared), features
-
-    def _focus(self, claim: Profile, how: str, reading: Reading) -> list[str]:
-        """The finding sentences about what the claim asserts (its mechanism, its course, its
-        window), conclusions first: a careful reader judges a claim about connectivity by what
-        the study found of connectivity, not by its symptom scores. Empty when the claim asserts
-        only an effect on symptoms, or no sentence speaks of its outcome."""
-        wanted = {name for group in claim.groups() - {"contrast"} for name in claim.names(group)}
-        if not wanted:
-            return []
-        sentences = [*reading.conclusions, *reading.rest]
-        return [
-            s
-            for s, found in sentences
-            if s not in reading.background
-            and wanted & ({*found} | {self.lexicon.family_of(n) for n in found})
-        ]
+        return Link(claim_id, how_it_bears, evidence, sorted(set(own) & study.full)), features
 
     def assess(self, text: StudyText) -> Assessment:
         reading = read(text, self.lexicon)
@@ -259,34 +239,80 @@ class Engine:
         )
 
 
-def _tone(conclusions: list[str], evidence: str, findings: list[str]) -> Tone:
+def _tone(conclusions: list[str], evidence: str, every: Tone) -> Tone:
     """What the conclusions and the evidence sentence say, with the results' null and fading
     findings kept: a primary outcome that missed is often in the results while the conclusions
-    speak of promise, and a careful reader weighs both."""
+    speak of promise, and a careful reader weighs both (a missed challenge costs a clinic more
+    than an extra one)."""
     main = read_tone([*conclusions, evidence])
-    every = read_tone(findings)
     if not (main.null or main.fades or main.positive):
         return every  # the conclusions are silent: read the results
-    # A null result elsewhere counts when it is the primary outcome's, or when the conclusions
-    # claim no benefit either.
-    null = main.null or every.null
     return replace(
         main,
-        null=null,
+        null=main.null or every.null,
         fades=main.fades or every.fades,
         null_primary=main.null_primary or every.null_primary,
     )
 
 
-def _best_sentence(
-    sentences: list[tuple[str, dict[str, str]]], wanted: set[str], lexicon: Lexicon
-) -> str | None:
+Sentences = list[tuple[str, frozenset[str]]]  # a sentence and the concepts it names, families too
+
+
+@dataclass
+class _Study:
+    """One study as the linking reads it, computed once for all the claims."""
+
+    facts: StudyFacts
+    design: str
+    conclusions: list[str]  # the conclusions (or the last sentences of an unstructured abstract)
+    concluded: Sentences  # the conclusions, with the concepts besides the drug
+    rest: Sentences  # the other sentences, the same way
+    findings: Sentences  # what the study found, with every concept it names
+    names: frozenset[str]  # every concept the study names, and their families
+    full: frozenset[str]  # every concept the study names
+    tones: dict[str, Tone] = field(default_factory=dict)  # claims mostly share their sentences
+
+    @cached_property
+    def every(self) -> Tone:
+        """How all its findings read: the same for every claim."""
+        return read_tone([s for s, _names in self.findings])
+
+    @classmethod
+    def of(cls, text: StudyText, reading: Reading, design: str, engine: Engine) -> _Study:
+        lexicon = engine.lexicon
+
+        def expand(found: dict[str, str], drug: bool = True) -> frozenset[str]:
+            kept = [n for n in found if drug or lexicon.role_of(n) != "drug"]
+            return frozenset(kept) | {lexicon.family_of(n) for n in kept}
+
+        finding_sentences = reading.finding_sentences()
+        every = dict([*reading.conclusions, *reading.rest])
+        return cls(
+            facts=engine.facts(text, reading, design),
+            design=design,
+            conclusions=[s for s, _f in reading.conclusions] or finding_sentences[:2],
+            concluded=[(s, expand(f, drug=False)) for s, f in reading.conclusions],
+            rest=[(s, expand(f, drug=False)) for s, f in reading.rest],
+            findings=[(s, expand(every.get(s, {}))) for s in finding_sentences],
+            names=expand(reading.full),
+            full=frozenset(reading.full),
+        )
+
+    def tone(self, focus: list[str], evidence: str) -> Tone:
+        """How the focus sentences read, else the conclusions, evidence and results."""
+        key = "\n".join(focus) if focus else evidence
+        if key not in self.tones:
+            self.tones[key] = (
+                read_tone(focus) if focus else _tone(self.conclusions, evidence, self.every)
+            )
+        return self.tones[key]
+
+
+def _best_sentence(sentences: Sentences, wanted: frozenset[str]) -> str | None:
     """The sentence naming most of the claim's concepts (at least one besides the drug)."""
     best, best_hits = None, 0
-    wanted = wanted | {lexicon.family_of(n) for n in wanted}
-    for sentence, concepts in sentences:
-        found = {n for n in concepts if lexicon.role_of(n) != "drug"}
-        hits = len((found | {lexicon.family_of(n) for n in found}) & wanted)
+    for sentence, names in sentences:
+        hits = len(names & wanted)
         if hits > best_hits:
             best, best_hits = sentence, hits
     return best

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from kapwatch.seeds.lexicon import Lexicon
 
@@ -40,8 +41,10 @@ class Profile:
     without_therapy: bool = False  # a claim about what happens without the therapy
     asserts_fading: bool = False  # a claim that the effect fades
 
-    def groups(self) -> set[str]:
-        return {g for g, names in self.outcomes.items() if names and g != "effect"}
+    @cached_property
+    def kinds(self) -> frozenset[str]:
+        """The kinds of outcome it is about, beyond an effect on symptoms."""
+        return frozenset(g for g, names in self.outcomes.items() if names and g != "effect")
 
     def names(self, group: str) -> frozenset[str]:
         return self.outcomes.get(group, frozenset())
@@ -120,7 +123,7 @@ def linkable(claim: Profile) -> bool:
         return False
     if claim.therapies and not claim.drug:
         return False
-    return bool(claim.groups() or claim.conditions or claim.outcomes.get("effect"))
+    return bool(claim.kinds or claim.conditions or claim.outcomes.get("effect"))
 
 
 def _intervention(
@@ -150,7 +153,7 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
     # effect within hours or a day, whatever else the claim adds (the window it opens).
     rapid_test = (
         claim.rapid
-        and "mechanism" not in claim.groups()
+        and "mechanism" not in claim.kinds
         and not claim.lasting
         and findings.rapid
         and bool(study.conditions)
@@ -161,7 +164,7 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
         return None
     # What ketamine does for people is not tested in animals, nor by a study whose title says
     # it is about a mechanism.
-    if "mechanism" not in claim.groups() and (facts.preclinical or facts.about_mechanism):
+    if "mechanism" not in claim.kinds and (facts.preclinical or facts.about_mechanism):
         return None
     if claim.asserts_fading:
         # Whether the benefit fades is tested by a study that follows it over time.
@@ -169,7 +172,7 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
     if rapid_test and how is None:
         return SAME  # relief within hours confirms a claim of rapid relief, in whoever shows it
     if not rapid_test:
-        for group in claim.groups():
+        for group in claim.kinds:
             if group == "course" and how == SAME and _specific(claim.therapies, lexicon):
                 continue  # the named therapy itself carries such a claim
             # A comparison is the study's design, said in its methods; an outcome is a finding.
@@ -198,4 +201,4 @@ def _population(claim: Profile, facts: StudyFacts) -> str | None:
         return SAME
     if population:
         return NEW_POPULATION
-    return SAME if "mechanism" in claim.groups() else None
+    return SAME if "mechanism" in claim.kinds else None
