@@ -305,10 +305,15 @@ def test_the_journal_version_of_a_preprint_is_linked_not_merged(store: Store) ->
         ],
     )
     assert (result.new, result.news) == (1, 1)
-    (published,) = claimed(store, second.id)
-    assert published.flags == ["published_version_of:10.1101/2026.01.02.12345"]
+    # Listed once: the preprint again, for its news; the journal version not as new.
+    assert claimed(store, second.id) == []
     ((preprint, kinds),) = store.news_in(second.id)
-    assert preprint.doi == "10.1101/2026.01.02.12345" and kinds == ["published"]
+    assert preprint.doi == "10.1101/2026.01.02.12345"
+    assert kinds == ["now_published:10.5555/wet.2026"]
+    assert "now_published:10.5555/wet.2026" in preprint.flags
+    with store.session() as s:
+        journal = s.scalars(sa.select(Study).where(Study.pmid == "99")).one()
+    assert journal.flags == ["published_version_of:10.1101/2026.01.02.12345"]
 
 
 def test_one_run_at_a_time(store: Store) -> None:
@@ -435,3 +440,34 @@ def test_every_column_a_record_fills_is_named_once() -> None:
         *assessed,
         *bookkeeping,
     }
+
+
+def test_a_notice_is_never_a_study_it_flags_its_target(store: Store) -> None:
+    first = store.open_window(*W1)
+    title = "Ketamine infusions for treatment-resistant depression: a randomised trial"
+    store.add_records(first.id, [rec("pubmed", title, pmid="501", authors=["Ng A"], year=2026)])
+    claimed(store, first.id)
+    second = store.open_window(*W2)
+    notices = [
+        rec(
+            "pubmed",
+            "Erratum.",
+            pmid="502",
+            pub_types=["Published Erratum"],
+            corrections=[Correction("ErratumFor", "J. 2026", pmid="501")],
+        ),
+        rec("jad", f"Retraction notice to: {title}", doi="10.5555/retract.1"),
+    ]
+    result = store.add_records(second.id, notices)
+    assert (result.new, result.notices, result.news) == (0, 2, 2)
+    assert claimed(store, second.id) == []
+    ((study, kinds),) = store.news_in(second.id)
+    assert study.pmid == "501" and sorted(kinds) == ["erratum", "retracted"]
+
+
+def test_feed_titles_that_only_look_like_notices_stay_studies() -> None:
+    assert rec("jad", "Correction of hyponatraemia with ketamine").notice is None
+    assert rec("jad", "Erratum to: Ketamine and CBT").notice == "erratum"
+    assert rec("jad", "Expression of concern: Ketamine for PTSD").notice == (
+        "expression_of_concern"
+    )
