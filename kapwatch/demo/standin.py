@@ -150,23 +150,17 @@ class StandIn:
             )
         return self._records[article.pmid]
 
-    def term_search(self, term: str) -> list[str]:
+    def term_search(self, term: str, articles: list[Article] | None = None) -> list[str]:
         """ESearch by field-tagged words joined by AND, each clause possibly an OR group:
-        [ti], [au], [1au], [dp] (a year or a range), [doi], or title and abstract untagged;
-        enough of PubMed's syntax for citation look-ups. Best match first: the records that
+        [ti], [au], [1au], [dp] (a year or a range), [doi], [pt], [mh], [tiab] (a phrase, a
+        trailing * for any ending), or title and abstract words untagged; enough of PubMed's
+        syntax for citation look-ups and the topic query. Best match first: the records that
         match most words of the OR groups."""
         clauses = [c.strip() for c in term.split(" AND ") if c.strip()]
         ranked = []
-        for article in self.articles:
-            record = self.record(article)
-            score = 0
-            for clause in clauses:
-                options = [o.strip().strip("()").strip() for o in clause.split(" OR ")]
-                matched = sum(_matches(record, option) for option in options)
-                if not matched:
-                    break
-                score += matched
-            else:
+        for article in self.articles if articles is None else articles:
+            score = _score(self.record(article), clauses)
+            if score:
                 ranked.append((-score, article.pmid))
         return [pmid for _score, pmid in sorted(ranked)]
 
@@ -239,16 +233,15 @@ class StandIn:
         if mindate is None and maxdate is None:
             hits = self.term_search(params.get("term", ""))
         elif params.get("datetype") == "mdat":
-            # Changed records of the publication types the term names ("..."[pt]).
-            types = {t.lower() for t in re.findall(r'"([^"]+)"\[pt\]', params.get("term", ""))}
-            hits = [
-                a.pmid
+            # Records changed in the window that match the term.
+            changed = [
+                a
                 for a in self.articles
                 if a.modified is not None
                 and (mindate is None or a.modified >= mindate)
                 and (maxdate is None or a.modified <= maxdate)
-                and types & {t.lower() for t in self.record(a).pub_types}
             ]
+            hits = self.term_search(params.get("term", ""), changed)
         else:
             hits = [
                 a.pmid
@@ -302,10 +295,38 @@ def _surnames(record: Record) -> list[str]:
     return [fold(a.rsplit(" ", 1)[0] if " " in a else a) for a in record.authors]
 
 
+def _score(record: Record, clauses: list[str]) -> int:
+    """How many options of the AND-ed OR groups the record matches; 0 when a group fails."""
+    score = 0
+    for clause in clauses:
+        options = [o.strip().strip("()").strip() for o in clause.split(" OR ")]
+        matched = sum(_matches(record, option) for option in options)
+        if not matched:
+            return 0
+        score += matched
+    return score
+
+
+def _phrase(value: str, text: str) -> bool:
+    """PubMed's [tiab] phrase: the words in a row, a trailing * matching any ending."""
+    words = fold(value.rstrip("*")).split()
+    if not words:
+        return False
+    pattern = r"\b" + r"\s+".join(re.escape(w) for w in words)
+    pattern += r"[a-z0-9]*\b" if value.endswith("*") else r"\b"
+    return re.search(pattern, fold(text)) is not None
+
+
 def _matches(record: Record, clause: str) -> bool:
     match = _CLAUSE.match(clause)
     value, tag = (match["value"], match["field"].lower()) if match else (clause, "")
     value = value.strip().strip('"')
+    if tag == "tiab":
+        return _phrase(value, f"{record.title} {record.abstract}")
+    if tag == "pt":
+        return value.lower() in {t.lower() for t in record.pub_types}
+    if tag == "mh":
+        return value.lower() in {m.lower() for m in record.mesh}
     if tag == "ti":
         return _words(value) <= _words(record.title)
     if tag in ("au", "1au"):
