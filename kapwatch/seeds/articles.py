@@ -91,13 +91,10 @@ class Seeds:
         return [c for a in self.articles for c in a.claims]
 
     def terms(self) -> dict[str, list[str]]:
-        """Concept -> terms, for every concept the claims use and the query includes."""
-        used = {name for claim in self.claims for name in claim.concepts}
-        return {
-            c.name: list(c.terms)
-            for c in self.lexicon.concepts
-            if c.query and (c.name in used or c.role == "drug")
-        }
+        """Concept -> terms, for every concept the query includes (`query = true` in
+        concepts.toml, whether or not a claim names it: a trial of ketamine with a therapy the
+        articles do not name is still on the topic)."""
+        return {c.name: list(c.terms) for c in self.lexicon.concepts if c.query}
 
     def query(self) -> str:
         return build_query(self.lexicon, set(self.terms()))
