@@ -317,14 +317,15 @@ def load_seeds(seeds_dir: Path) -> Seeds:
 
 
 def build_query(lexicon: Lexicon, concept_names: set[str]) -> str:
-    """(drug terms) AND (therapy, condition or outcome terms), each term in [tiab], MeSH in [mh]."""
+    """(drug terms) AND (therapy, condition or outcome terms), each term and text word in
+    [tiab], MeSH in [mh]."""
 
     def group(roles: tuple[str, ...]) -> str:
         terms: list[str] = []
         for concept in lexicon.by_role(*roles):
             if concept.name not in concept_names:
                 continue
-            for term in concept.terms:
+            for term in (*concept.terms, *concept.text_words):
                 if term.isupper() and len(term) <= 3:
                     continue  # three-letter acronyms (KAP, WET, TRD) flood PubMed with noise
                 quoted = f'"{term}"' if " " in term or "-" in term else term
