@@ -471,3 +471,29 @@ def test_feed_titles_that_only_look_like_notices_stay_studies() -> None:
     assert rec("jad", "Expression of concern: Ketamine for PTSD").notice == (
         "expression_of_concern"
     )
+
+
+def test_a_preprint_and_its_journal_version_in_one_week_are_listed_once(store: Store) -> None:
+    window = store.open_window(*W1)
+    authors = ["Lee K", "Osei A"]
+    preprint = rec(
+        "medrxiv",
+        "Ketamine with written exposure therapy for chronic PTSD: a pilot trial",
+        doi="10.1101/2026.01.02.12345",
+        authors=authors,
+        year=2026,
+        is_preprint=True,
+    )
+    journal = rec(
+        "pubmed",
+        "Ketamine with written exposure therapy for chronic PTSD: a randomized clinical trial",
+        pmid="98",
+        doi="10.5555/wet.2026",
+        authors=authors,
+        year=2026,
+    )
+    store.add_records(window.id, [preprint])
+    store.add_records(window.id, [journal])
+    (listed,) = claimed(store, window.id)
+    assert listed.pmid == "98" and listed.flags == ["published_version_of:10.1101/2026.01.02.12345"]
+    assert store.news_in(window.id) == []

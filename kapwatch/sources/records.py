@@ -101,6 +101,7 @@ class Record:
             found.add(Flag.RETRACTION_NOTICE)
         if self.is_preprint or "preprint" in types:
             found.add(Flag.PREPRINT)
+            found.discard(Flag.UPDATED)  # a preprint's UpdateIn is its journal version
         order = list(Flag)
         return [str(flag) for flag in sorted(found, key=order.index)]
 

@@ -112,12 +112,15 @@ class Ingest(Database):
         self, s: Session, window_id: int, preprint: Study | NewStudy, journal: NewStudy
     ) -> int:
         """A new study found to be a stored preprint's journal version: each flagged with the
-        other's DOI; the preprint has news, and the journal version counts as sent with it."""
+        other's DOI. A preprint already sent has news, and the journal version counts as sent
+        with it; one not yet sent never will be (Assessments.take_new_studies): the journal
+        version is listed as new in its place."""
         journal.flags = sorted({*journal.flags, Flag.PUBLISHED_VERSION_OF.of(preprint.doi)})
         preprint.flags = sorted({*preprint.flags, Flag.NOW_PUBLISHED.of(journal.doi)})
         preprint.updated = now()
-        if isinstance(preprint, Study):
-            journal.version_of = preprint
+        if not isinstance(preprint, Study) or s.get(DigestItem, preprint.id) is None:
+            return 0
+        journal.version_of = preprint
         return self._news(s, preprint, window_id, Flag.NOW_PUBLISHED, journal.doi)
 
     def _insert(self, s: Session, window_id: int, created: list[NewStudy]) -> None:
