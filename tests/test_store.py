@@ -497,3 +497,62 @@ def test_a_preprint_and_its_journal_version_in_one_week_are_listed_once(store: S
     (listed,) = claimed(store, window.id)
     assert listed.pmid == "98" and listed.flags == ["published_version_of:10.1101/2026.01.02.12345"]
     assert store.news_in(window.id) == []
+
+
+def test_a_journal_version_named_by_a_relation_is_linked_whatever_its_title(
+    store: Store,
+) -> None:
+    first = store.open_window(*W1)
+    store.add_records(
+        first.id,
+        [
+            rec(
+                "pubmed",
+                "Preprint one on ketamine",
+                pmid="301",
+                doi="10.1101/2026.01.05.1",
+                pub_types=["Preprint"],
+                authors=["Ito K"],
+                year=2026,
+            ),
+            rec(
+                "medrxiv",
+                "Preprint two on ketamine",
+                doi="10.1101/2026.01.06.2",
+                authors=["Ruiz M"],
+                year=2026,
+                is_preprint=True,
+            ),
+        ],
+    )
+    claimed(store, first.id)
+    second = store.open_window(*W2)
+    result = store.add_records(
+        second.id,
+        [
+            rec(
+                "pubmed",
+                "An unrelated-looking title",
+                pmid="302",
+                doi="10.5555/j.1",
+                authors=["Someone Else"],
+                year=2026,
+                corrections=[Correction("UpdateOf", "medRxiv. 2026.", pmid="301")],
+            ),
+            rec(
+                "jad",
+                "Another reworded title",
+                doi="10.5555/j.2",
+                authors=["Other P"],
+                year=2026,
+                relations=[("has-preprint", "10.1101/2026.01.06.2")],
+            ),
+        ],
+    )
+    assert (result.new, result.news) == (2, 2)
+    assert claimed(store, second.id) == []
+    news = {study.doi: kinds for study, kinds in store.news_in(second.id)}
+    assert news == {
+        "10.1101/2026.01.05.1": ["now_published:10.5555/j.1"],
+        "10.1101/2026.01.06.2": ["now_published:10.5555/j.2"],
+    }
