@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from kapwatch.sources.pubmed_xml import parse_pubmed
 from kapwatch.sources.records import Correction, Record
 from kapwatch.store import (
     Base,
@@ -22,6 +23,7 @@ from kapwatch.store import (
     migrate,
 )
 from kapwatch.vocabulary import DeliveryState
+from tests.conftest import SHARED_DATA
 
 W1 = (date(2026, 11, 9), date(2026, 11, 16))
 W2 = (date(2026, 11, 16), date(2026, 11, 23))
@@ -556,3 +558,28 @@ def test_a_journal_version_named_by_a_relation_is_linked_whatever_its_title(
         "10.1101/2026.01.05.1": ["now_published:10.5555/j.1"],
         "10.1101/2026.01.06.2": ["now_published:10.5555/j.2"],
     }
+
+
+def test_a_real_pubmed_journal_record_names_its_medrxiv_preprint(store: Store) -> None:
+    """PMID 39345789 (JAMIA Open, 2024) as PubMed serves it: CommentsCorrections UpdateOf the
+    medRxiv preprint 36993193, doi:10.1101/2023.03.21.23286947. The preprint stands in here
+    with only its identifiers (its record is not among the recordings)."""
+    path = SHARED_DATA / "ncbi" / "metapub" / "39345789.xml"
+    (journal,) = parse_pubmed(path.read_bytes())
+    assert journal.relations == [("has-preprint", "10.1101/2023.03.21.23286947")]
+    first = store.open_window(*W1)
+    preprint = rec(
+        "pubmed",
+        "The medRxiv preprint of PMID 39345789",
+        pmid="36993193",
+        doi="10.1101/2023.03.21.23286947",
+        pub_types=["Preprint"],
+        is_preprint=True,
+        year=2023,
+    )
+    store.add_records(first.id, [preprint])
+    claimed(store, first.id)
+    second = store.open_window(*W2)
+    assert store.add_records(second.id, [journal]).news == 1
+    ((study, kinds),) = store.news_in(second.id)
+    assert study.pmid == "36993193" and kinds == ["now_published:10.1093/jamiaopen/ooae099"]

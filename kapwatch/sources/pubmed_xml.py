@@ -285,13 +285,14 @@ def _article(element: _Element) -> Record:
         published=electronic or issue_date,
         # The citation year is the issue's; an online-first record without one uses its own.
         year=year or (electronic.year if electronic else None),
-        pub_types=_texts(article.findall("PublicationTypeList/PublicationType")),
+        pub_types=(pub_types := _texts(article.findall("PublicationTypeList/PublicationType"))),
         mesh=_texts(citation.findall("MeshHeadingList/MeshHeading/DescriptorName")),
         keywords=_texts(citation.findall("KeywordList/Keyword")),
         language=_text(article.find("Language")),
         url=_url(pmid),
         corrections=(corrections := _corrections(citation)),
         relations=_relations(corrections),
+        is_preprint="preprint" in {t.lower() for t in pub_types},
     )
 
 

@@ -143,9 +143,10 @@ def _merge(study: Study | NewStudy, record: Record) -> None:
 
 
 def _merge_editorial(study: Study | NewStudy, record: Record, replaces: bool) -> None:
-    """Flags add up; a record that replaces (a journal's record) is no preprint."""
+    """Flags add up; a record that replaces (a journal's record) is no preprint, unless it
+    is PubMed's record of the preprint itself."""
     flags = set(study.flags) | set(record.flags)
-    if replaces:
+    if replaces and not record.is_preprint:
         study.is_preprint = False
         flags.discard("preprint")
     study.flags = sorted(flags)
