@@ -235,8 +235,11 @@ class Version:
     doi: str | None = None
 
 
+STEM = 6  # letters of a word kept: "depressed" and "depression" are one topic word
+
+
 def _topic_words(title: str) -> set[str]:
-    return {w for w in fold(title).split() if len(w) > 2 and w not in _STOP}
+    return {w[:STEM] for w in fold(title).split() if len(w) > 2 and w not in _STOP}
 
 
 def _main_title(title: str) -> str:
