@@ -143,12 +143,14 @@ def _count(total: AddResult, batch: AddResult) -> None:
 def watch_citations(
     settings: Settings, store: Store, seeds: Seeds, window: Window, query: str
 ) -> tuple[list[citations.CitationCheck], SourceReport]:
-    """The seed references' verdicts, and the retraction watch, in one pass.
+    """The seed references' verdicts, and the watch on studies already stored, in one pass.
 
     References are looked up once (cached by fingerprint); after that a run re-reads only the
-    matched references (one EFetch) and asks PubMed which articles on the topic were retracted,
-    corrected or given an expression of concern in the window (one ESearch by modification
-    date): a new flag on a study already stored is news in this window's digest.
+    matched references (one EFetch). The watch asks PubMed which stored studies on the topic
+    changed in the window (one ESearch by modification date, intersected with the stored
+    PMIDs, and one EFetch of those, read for their own CommentsCorrections), and for the
+    window's editorial notices that match the topic: a new flag on a study already stored is
+    news in this window's digest. The requests do not grow with the number of stored studies.
     """
     cached = citations.from_store(store.citation_checks())
     name = "PubMed citation check"
@@ -158,6 +160,9 @@ def watch_citations(
             known = sorted({c.pmid for c in checks if c.pmid and c.fingerprint in cached})
             records = list(eutils.fetch_ids(known)) if known else []
             notices = pubmed.editorial_news(eutils, query, window.since, window.until)
+            changes = pubmed.sent_changes(
+                eutils, query, window.since, window.until, store.stored_pmids
+            )
     except EutilsError as exc:
         error = redact(str(exc), settings.secrets)
         log.warning("%s failed: %s", name, error)
@@ -165,6 +170,8 @@ def watch_citations(
         kept = [c for fp, c in cached.items() if fp in current]
         return kept, SourceReport(name, "check", SourceStatus.ERROR, error=error)
     changed = citations.apply_records(checks, records)
+    for pmid, flags in changes.items():
+        notices.setdefault(pmid, set()).update(flags)
     news = store.refresh_flags(window.id, notices)
     store.save_citation_checks({c.fingerprint: c.as_json() for c in checks})
     log.info(

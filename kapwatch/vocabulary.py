@@ -48,8 +48,38 @@ class DeliveryState(StrEnum):
 
 
 class Flag(StrEnum):
-    """News about a study: an editorial notice on it (a notice is never a study itself)."""
+    """What a reader must see next to a study, and the news a study already sent is listed
+    again for. Editorial ones come from a notice on it (a notice is never a study itself); the
+    two version flags carry the other version's DOI: `now_published:<doi>` on a preprint,
+    `published_version_of:<doi>` on its journal version (Flag.NOW_PUBLISHED.of(doi))."""
 
     RETRACTED = "retracted"
     ERRATUM = "erratum"
     EXPRESSION_OF_CONCERN = "expression_of_concern"
+    UPDATED = "updated"  # PubMed's UpdateIn: a newer version of the work (a review updated)
+    NOW_PUBLISHED = "now_published"
+    PUBLISHED_VERSION_OF = "published_version_of"
+    PREPRINT = "preprint"
+    RETRACTION_NOTICE = "retraction_notice"
+
+    def of(self, doi: str | None) -> str:
+        """The flag with the other version's DOI: 'now_published:10.1056/...'."""
+        return f"{self.value}:{doi or ''}"
+
+    @classmethod
+    def kind(cls, flag: str) -> str:
+        """The flag without its DOI: 'now_published:10.1/x' -> 'now_published'."""
+        return flag.partition(":")[0]
+
+
+# Flags that are news about a study already sent, in the week they appear on it.
+NEWS_FLAGS = frozenset(
+    {
+        Flag.RETRACTED,
+        Flag.ERRATUM,
+        Flag.EXPRESSION_OF_CONCERN,
+        Flag.UPDATED,
+        Flag.NOW_PUBLISHED,
+        Flag.PUBLISHED_VERSION_OF,
+    }
+)

@@ -177,10 +177,47 @@ def test_an_erratum_notice_flags_the_study_it_corrects(settings: Settings, stand
     second, _ = run_week(settings, store, WEEK2, send=False)
     (corrected,) = [s for s in second["studies"] if not s["new"]]
     assert corrected["pmid"] == "90000001" and corrected["news"] == ["erratum"]
-    # The watch is one ESearch by modification date (and an EFetch of what it finds), however
-    # many studies were sent before.
+    # The watch is two ESearches by modification date (stored studies that changed, notices on
+    # the topic), each with an EFetch of what it finds, however many studies were sent before.
     searches = [p for p in data.requests[before:] if p.endswith("esearch.fcgi")]
-    assert len(searches) == 2  # the week's search and the watch
+    assert len(searches) == 3  # the week's search and the watch's two
+
+
+BARE_ERRATUM = ERRATUM.replace(b"90000099", b"90000098").replace(
+    b"Erratum: Ketamine-assisted psychotherapy for treatment-resistant\ndepression.", b"Erratum."
+)
+
+
+def erratum_in(xml: bytes) -> bytes:
+    """The same PubMed record once an erratum is linked to it (CommentsCorrections ErratumIn)."""
+    return xml.replace(
+        b"</Article>",
+        b'</Article><CommentsCorrectionsList><CommentsCorrections RefType="ErratumIn">'
+        b"<RefSource>J Test Psychiatry. 2026;13:2.</RefSource><PMID>90000098</PMID>"
+        b"</CommentsCorrections></CommentsCorrectionsList>",
+        1,
+    )
+
+
+def test_an_erratum_with_no_words_of_the_topic_flags_the_study_sent_before(
+    settings: Settings, standin: object
+) -> None:
+    """The notice ("Erratum.") matches no topic word; the study's own record, changed this
+    week, names it. Found by one ESearch by modification date and one EFetch, whatever the
+    number of studies stored; the notice is never listed as a study."""
+    store = Store(settings.db_url)
+    run_week(settings, store, WEEK1, send=False)
+    data = standin.data  # type: ignore[attr-defined]
+    data.add_notice("90000098", BARE_ERRATUM, date(2026, 11, 18))
+    original = next(a.xml for a in data.articles if a.pmid == "90000001")
+    data.replace("90000001", erratum_in(original), modified=date(2026, 11, 18))
+    before = len(data.requests)
+    second, _ = run_week(settings, store, WEEK2, send=False)
+    earlier = [s for s in second["studies"] if not s["new"]]
+    assert [(s["pmid"], s["news"]) for s in earlier] == [("90000001", ["erratum"])]
+    assert "90000098" not in {s["pmid"] for s in second["studies"]}
+    requests = data.requests[before:]
+    assert requests.count("/entrez/eutils/esearch.fcgi") == 3
 
 
 def retracted(xml: bytes) -> bytes:

@@ -68,7 +68,7 @@ def test_rss2_with_prism_doi_and_several_creators(httpserver: HTTPServer) -> Non
     )
     assert first.authors == ["Adaeze Okafor", "Jörg Müller"]
     assert first.published is not None and first.published.isoformat() == "2026-11-10"
-    assert first.journal == "Journal of Test Psychiatry: Latest Articles"
+    assert first.journal == ""  # the item names no journal; the feed's title is none
 
 
 def test_rss1_rdf_with_dc_identifier() -> None:
@@ -228,3 +228,25 @@ def test_entity_expansion_is_not_a_bomb() -> None:
         records = []
     assert time.monotonic() - started < 5
     assert all(len(r.title) < 10_000 for r in records)  # never a billion laughs
+
+
+ALERT = b"""<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
+xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/"><channel>
+<title>Topic alert: ketamine psychotherapy</title><link>http://x/</link><description>d</description>
+<item><title>One</title><dc:source>Journal of Affective Disorders, Volume 300, 1 May 2026</dc:source>
+<dc:relation>https://doi.org/10.1101/2026.01.02.26300001</dc:relation></item>
+<item><title>Two</title><prism:publicationName>JAMA Psychiatry</prism:publicationName></item>
+<item><title>Three</title><source url="http://bp/">Biological Psychiatry</source></item>
+<item><title>Four</title></item>
+</channel></rss>"""
+
+
+def test_a_feed_items_journal_is_its_own_never_the_feeds_title() -> None:
+    records = parse_feed(ALERT, {}, Feed("alert", "http://x/"))
+    assert [r.journal for r in records] == [
+        "Journal of Affective Disorders",
+        "JAMA Psychiatry",
+        "Biological Psychiatry",
+        "",
+    ]
+    assert records[0].relations == [("has-preprint", "10.1101/2026.01.02.26300001")]

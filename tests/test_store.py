@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from kapwatch.sources.pubmed_xml import parse_pubmed
 from kapwatch.sources.records import Correction, Record
 from kapwatch.store import (
     Base,
@@ -22,6 +23,7 @@ from kapwatch.store import (
     migrate,
 )
 from kapwatch.vocabulary import DeliveryState
+from tests.conftest import SHARED_DATA
 
 W1 = (date(2026, 11, 9), date(2026, 11, 16))
 W2 = (date(2026, 11, 16), date(2026, 11, 23))
@@ -305,10 +307,15 @@ def test_the_journal_version_of_a_preprint_is_linked_not_merged(store: Store) ->
         ],
     )
     assert (result.new, result.news) == (1, 1)
-    (published,) = claimed(store, second.id)
-    assert published.flags == ["published_version_of:10.1101/2026.01.02.12345"]
+    # Listed once: the preprint again, for its news; the journal version not as new.
+    assert claimed(store, second.id) == []
     ((preprint, kinds),) = store.news_in(second.id)
-    assert preprint.doi == "10.1101/2026.01.02.12345" and kinds == ["published"]
+    assert preprint.doi == "10.1101/2026.01.02.12345"
+    assert kinds == ["now_published:10.5555/wet.2026"]
+    assert "now_published:10.5555/wet.2026" in preprint.flags
+    with store.session() as s:
+        journal = s.scalars(sa.select(Study).where(Study.pmid == "99")).one()
+    assert journal.flags == ["published_version_of:10.1101/2026.01.02.12345"]
 
 
 def test_one_run_at_a_time(store: Store) -> None:
@@ -435,3 +442,144 @@ def test_every_column_a_record_fills_is_named_once() -> None:
         *assessed,
         *bookkeeping,
     }
+
+
+def test_a_notice_is_never_a_study_it_flags_its_target(store: Store) -> None:
+    first = store.open_window(*W1)
+    title = "Ketamine infusions for treatment-resistant depression: a randomised trial"
+    store.add_records(first.id, [rec("pubmed", title, pmid="501", authors=["Ng A"], year=2026)])
+    claimed(store, first.id)
+    second = store.open_window(*W2)
+    notices = [
+        rec(
+            "pubmed",
+            "Erratum.",
+            pmid="502",
+            pub_types=["Published Erratum"],
+            corrections=[Correction("ErratumFor", "J. 2026", pmid="501")],
+        ),
+        rec("jad", f"Retraction notice to: {title}", doi="10.5555/retract.1"),
+    ]
+    result = store.add_records(second.id, notices)
+    assert (result.new, result.notices, result.news) == (0, 2, 2)
+    assert claimed(store, second.id) == []
+    ((study, kinds),) = store.news_in(second.id)
+    assert study.pmid == "501" and sorted(kinds) == ["erratum", "retracted"]
+
+
+def test_feed_titles_that_only_look_like_notices_stay_studies() -> None:
+    assert rec("jad", "Correction of hyponatraemia with ketamine").notice is None
+    assert rec("jad", "Erratum to: Ketamine and CBT").notice == "erratum"
+    assert rec("jad", "Expression of concern: Ketamine for PTSD").notice == (
+        "expression_of_concern"
+    )
+
+
+def test_a_preprint_and_its_journal_version_in_one_week_are_listed_once(store: Store) -> None:
+    window = store.open_window(*W1)
+    authors = ["Lee K", "Osei A"]
+    preprint = rec(
+        "medrxiv",
+        "Ketamine with written exposure therapy for chronic PTSD: a pilot trial",
+        doi="10.1101/2026.01.02.12345",
+        authors=authors,
+        year=2026,
+        is_preprint=True,
+    )
+    journal = rec(
+        "pubmed",
+        "Ketamine with written exposure therapy for chronic PTSD: a randomized clinical trial",
+        pmid="98",
+        doi="10.5555/wet.2026",
+        authors=authors,
+        year=2026,
+    )
+    store.add_records(window.id, [preprint])
+    store.add_records(window.id, [journal])
+    (listed,) = claimed(store, window.id)
+    assert listed.pmid == "98" and listed.flags == ["published_version_of:10.1101/2026.01.02.12345"]
+    assert store.news_in(window.id) == []
+
+
+def test_a_journal_version_named_by_a_relation_is_linked_whatever_its_title(
+    store: Store,
+) -> None:
+    first = store.open_window(*W1)
+    store.add_records(
+        first.id,
+        [
+            rec(
+                "pubmed",
+                "Preprint one on ketamine",
+                pmid="301",
+                doi="10.1101/2026.01.05.1",
+                pub_types=["Preprint"],
+                authors=["Ito K"],
+                year=2026,
+            ),
+            rec(
+                "medrxiv",
+                "Preprint two on ketamine",
+                doi="10.1101/2026.01.06.2",
+                authors=["Ruiz M"],
+                year=2026,
+                is_preprint=True,
+            ),
+        ],
+    )
+    claimed(store, first.id)
+    second = store.open_window(*W2)
+    result = store.add_records(
+        second.id,
+        [
+            rec(
+                "pubmed",
+                "An unrelated-looking title",
+                pmid="302",
+                doi="10.5555/j.1",
+                authors=["Someone Else"],
+                year=2026,
+                corrections=[Correction("UpdateOf", "medRxiv. 2026.", pmid="301")],
+            ),
+            rec(
+                "jad",
+                "Another reworded title",
+                doi="10.5555/j.2",
+                authors=["Other P"],
+                year=2026,
+                relations=[("has-preprint", "10.1101/2026.01.06.2")],
+            ),
+        ],
+    )
+    assert (result.new, result.news) == (2, 2)
+    assert claimed(store, second.id) == []
+    news = {study.doi: kinds for study, kinds in store.news_in(second.id)}
+    assert news == {
+        "10.1101/2026.01.05.1": ["now_published:10.5555/j.1"],
+        "10.1101/2026.01.06.2": ["now_published:10.5555/j.2"],
+    }
+
+
+def test_a_real_pubmed_journal_record_names_its_medrxiv_preprint(store: Store) -> None:
+    """PMID 39345789 (JAMIA Open, 2024) as PubMed serves it: CommentsCorrections UpdateOf the
+    medRxiv preprint 36993193, doi:10.1101/2023.03.21.23286947. The preprint stands in here
+    with only its identifiers (its record is not among the recordings)."""
+    path = SHARED_DATA / "ncbi" / "metapub" / "39345789.xml"
+    (journal,) = parse_pubmed(path.read_bytes())
+    assert journal.relations == [("has-preprint", "10.1101/2023.03.21.23286947")]
+    first = store.open_window(*W1)
+    preprint = rec(
+        "pubmed",
+        "The medRxiv preprint of PMID 39345789",
+        pmid="36993193",
+        doi="10.1101/2023.03.21.23286947",
+        pub_types=["Preprint"],
+        is_preprint=True,
+        year=2023,
+    )
+    store.add_records(first.id, [preprint])
+    claimed(store, first.id)
+    second = store.open_window(*W2)
+    assert store.add_records(second.id, [journal]).news == 1
+    ((study, kinds),) = store.news_in(second.id)
+    assert study.pmid == "36993193" and kinds == ["now_published:10.1093/jamiaopen/ooae099"]

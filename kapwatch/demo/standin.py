@@ -225,8 +225,11 @@ class StandIn:
         if mindate is None and maxdate is None:
             return self.term_search(term)
         kind = DATE_FIELDS.get(datetype.lower(), "pdat")
-        types = {t.lower() for t in re.findall(r'"([^"]+)"\s*\[pt\]', term, re.IGNORECASE)}
         low, high = mindate or date.min, maxdate or date.max
+        if kind == "mdat":  # records changed in the window that match the term
+            changed = [a for a in self.articles if low <= (a.date(kind) or date.min) <= high]
+            return self.term_search(term, changed)
+        types = {t.lower() for t in re.findall(r'"([^"]+)"\s*\[pt\]', term, re.IGNORECASE)}
         return [
             a.pmid
             for a in self.articles
@@ -271,23 +274,17 @@ class StandIn:
         )
         return Reply(200, text.encode(), records=len(shown))
 
-    def term_search(self, term: str) -> list[str]:
+    def term_search(self, term: str, articles: list[Article] | None = None) -> list[str]:
         """Field-tagged words joined by AND, each clause possibly an OR group: [ti], [au],
-        [1au], [dp] (a year or a range), [doi], [pmid], or title and abstract untagged; enough
-        of PubMed's syntax for citation look-ups. Best match first: the records that match
-        most words of the OR groups."""
+        [1au], [dp] (a year or a range), [doi], [pmid], [pt], [mh], [tiab] (a phrase, a
+        trailing * for any ending), or title and abstract words untagged; enough of PubMed's
+        syntax for citation look-ups and the topic query. Best match first: the records that
+        match most words of the OR groups."""
         clauses = [c.strip() for c in term.split(" AND ") if c.strip()]
         ranked = []
-        for article in self.articles:
-            record = self.record(article)
-            score = 0
-            for clause in clauses:
-                options = [o.strip().strip("()").strip() for o in clause.split(" OR ")]
-                matched = sum(_matches(record, option) for option in options)
-                if not matched:
-                    break
-                score += matched
-            else:
+        for article in self.articles if articles is None else articles:
+            score = _score(self.record(article), clauses)
+            if score:
                 ranked.append((-score, article.pmid))
         return [pmid for _score, pmid in sorted(ranked)]
 
@@ -387,10 +384,38 @@ def _surnames(record: Record) -> list[str]:
     return [fold(a.rsplit(" ", 1)[0] if " " in a else a) for a in record.authors]
 
 
+def _score(record: Record, clauses: list[str]) -> int:
+    """How many options of the AND-ed OR groups the record matches; 0 when a group fails."""
+    score = 0
+    for clause in clauses:
+        options = [o.strip().strip("()").strip() for o in clause.split(" OR ")]
+        matched = sum(_matches(record, option) for option in options)
+        if not matched:
+            return 0
+        score += matched
+    return score
+
+
+def _phrase(value: str, text: str) -> bool:
+    """PubMed's [tiab] phrase: the words in a row, a trailing * matching any ending."""
+    words = fold(value.rstrip("*")).split()
+    if not words:
+        return False
+    pattern = r"\b" + r"\s+".join(re.escape(w) for w in words)
+    pattern += r"[a-z0-9]*\b" if value.endswith("*") else r"\b"
+    return re.search(pattern, fold(text)) is not None
+
+
 def _matches(record: Record, clause: str) -> bool:
     match = _CLAUSE.match(clause)
     value, tag = (match["value"], match["field"].lower()) if match else (clause, "")
     value = value.strip().strip('"')
+    if tag == "tiab":
+        return _phrase(value, f"{record.title} {record.abstract}")
+    if tag == "pt":
+        return value.lower() in {t.lower() for t in record.pub_types}
+    if tag == "mh":
+        return value.lower() in {m.lower() for m in record.mesh}
     if tag == "ti":
         return _words(value) <= _words(record.title)
     if tag in ("au", "1au"):

@@ -91,13 +91,10 @@ class Seeds:
         return [c for a in self.articles for c in a.claims]
 
     def terms(self) -> dict[str, list[str]]:
-        """Concept -> terms, for every concept the claims use and the query includes."""
-        used = {name for claim in self.claims for name in claim.concepts}
-        return {
-            c.name: list(c.terms)
-            for c in self.lexicon.concepts
-            if c.query and (c.name in used or c.role == "drug")
-        }
+        """Concept -> terms, for every concept the query includes (`query = true` in
+        concepts.toml, whether or not a claim names it: a trial of ketamine with a therapy the
+        articles do not name is still on the topic)."""
+        return {c.name: list(c.terms) for c in self.lexicon.concepts if c.query}
 
     def query(self) -> str:
         return build_query(self.lexicon, set(self.terms()))
@@ -320,14 +317,15 @@ def load_seeds(seeds_dir: Path) -> Seeds:
 
 
 def build_query(lexicon: Lexicon, concept_names: set[str]) -> str:
-    """(drug terms) AND (therapy, condition or outcome terms), each term in [tiab], MeSH in [mh]."""
+    """(drug terms) AND (therapy, condition or outcome terms), each term and text word in
+    [tiab], MeSH in [mh]."""
 
     def group(roles: tuple[str, ...]) -> str:
         terms: list[str] = []
         for concept in lexicon.by_role(*roles):
             if concept.name not in concept_names:
                 continue
-            for term in concept.terms:
+            for term in (*concept.terms, *concept.text_words):
                 if term.isupper() and len(term) <= 3:
                     continue  # three-letter acronyms (KAP, WET, TRD) flood PubMed with noise
                 quoted = f'"{term}"' if " " in term or "-" in term else term

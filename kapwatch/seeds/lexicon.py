@@ -24,6 +24,9 @@ class Concept:
     role: str
     terms: tuple[str, ...]
     mesh: tuple[str, ...] = ()
+    # Words only the PubMed query searches ([tiab]), never matched in claims or studies: a MeSH
+    # heading's entry terms, interventions the query must find that the engine need not name.
+    text_words: tuple[str, ...] = ()
     query: bool = False
     family: str = ""  # a broader concept this one counts as ("trd" -> "depression")
     unless: tuple[str, ...] = ()  # phrases that use a term in another sense
@@ -193,12 +196,16 @@ def load_lexicon(path: Path) -> Lexicon:
         mesh = entry.get("mesh", [])
         if not isinstance(mesh, list) or not all(isinstance(m, str) for m in mesh):
             raise LexiconError(f"{where}: mesh must be a list of strings")
+        words = entry.get("text_words", [])
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise LexiconError(f"{where}: text_words must be a list of strings")
         concepts.append(
             Concept(
                 name=name,
                 role=role,
                 terms=tuple(t.strip() for t in terms),
                 mesh=tuple(mesh),
+                text_words=tuple(w.strip() for w in words),
                 query=bool(entry.get("query", False)),
                 family=str(entry.get("family", "")),
                 unless=tuple(str(u) for u in entry.get("unless", [])),

@@ -226,16 +226,15 @@ def parse_feed(body: bytes, headers: Mapping[str, str], feed: Feed) -> list[Reco
         # Nothing usable came out: a broken or unknown document is a failure, not a quiet week.
         detail = " ".join(str(problem).split())[:160] if problem is not None else ""
         raise FeedError(f"no recognisable feed ({detail})" if detail else "no recognisable feed")
-    channel_title = _text(parsed.feed.get("title", ""))
     records = []
     for entry in parsed.entries:
-        record = _record(entry, feed, channel_title)
+        record = _record(entry, feed)
         if record is not None:
             records.append(record)
     return records
 
 
-def _record(entry: Any, feed: Feed, channel_title: str) -> Record | None:
+def _record(entry: Any, feed: Feed) -> Record | None:
     title = _text(entry.get("title", ""))
     if not title:
         return None
@@ -247,7 +246,7 @@ def _record(entry: Any, feed: Feed, channel_title: str) -> Record | None:
         doi=_doi(entry),
         abstract=_text(entry.get("summary", "")),
         authors=[a for a in authors if a],
-        journal=_text(entry.get("prism_publicationname", "")) or channel_title,
+        journal=_journal(entry),
         volume=str(entry.get("prism_volume", "")),
         issue=str(entry.get("prism_number", "")),
         pages=_pages(entry),
@@ -255,7 +254,44 @@ def _record(entry: Any, feed: Feed, channel_title: str) -> Record | None:
         year=published.year if published else None,
         url=entry.get("link"),
         is_preprint=feed.kind == "preprint",
+        relations=_relations(entry, feed),
     )
+
+
+_VOLUME_TAIL = re.compile(r",\s*(?:volume|vol\.|issue|in press|available online)\b.*$", re.I)
+
+
+def _journal(entry: Any) -> str:
+    """The item's own journal: prism:publicationName, dc:source, or an RSS <source>; blank
+    when the item names none (the feed's title, "Topic alert: ...", is no journal)."""
+    source = entry.get("source")
+    for raw in (
+        entry.get("prism_publicationname"),
+        entry.get("dc_source"),
+        source.get("title") if isinstance(source, dict) else None,
+    ):
+        name = _VOLUME_TAIL.sub("", _text(str(raw or "")))
+        if name:
+            return name
+    return ""
+
+
+_VERSION_RELS = ("is-preprint-of", "has-preprint")
+
+
+def _relations(entry: Any, feed: Feed) -> list[tuple[str, str]]:
+    """Crossref-style links to the other version of the work: <link rel="is-preprint-of">
+    (or has-preprint), and a dc:relation DOI (a preprint feed's journal version, a journal
+    feed's preprint)."""
+    found = []
+    for link in entry.get("links", []):
+        doi = normalize_doi(link.get("href"))
+        if link.get("rel") in _VERSION_RELS and doi:
+            found.append((str(link["rel"]), doi))
+    related = normalize_doi(str(entry.get("dc_relation") or ""))
+    if related:
+        found.append(("is-preprint-of" if feed.kind == "preprint" else "has-preprint", related))
+    return found
 
 
 def _doi(entry: Any) -> str | None:

@@ -1,5 +1,6 @@
 """The PubMed source: a window's ESearch (split by date when it holds too many hits), EFetch
-in batches through the history server, and the editorial notices of a window.
+in batches through the history server; and the watch on studies already stored: the
+editorial notices of a window and the stored studies whose record changed in it.
 
 The E-utilities client (rate limit, timeouts, retries) is kapwatch.sources.eutils; the XML
 parser is kapwatch.sources.pubmed_xml.
@@ -8,7 +9,7 @@ parser is kapwatch.sources.pubmed_xml.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from kapwatch.settings import Settings
 from kapwatch.sources.base import Period, Source
 from kapwatch.sources.eutils import MAX_HITS, Eutils, HistoryGone, SearchResult
 from kapwatch.sources.records import Record
+from kapwatch.vocabulary import Flag
 
 if TYPE_CHECKING:
     from kapwatch.seeds.articles import Seeds
@@ -99,36 +101,64 @@ def window_batches(
             eutils.close()
 
 
-# Editorial notices, and what each says about the article it points to.
+# Editorial notices, by publication type.
 NOTICE_TYPES = (
     "Retracted Publication",
     "Retraction of Publication",
     "Published Erratum",
     "Expression of Concern",
 )
-NOTICE_TARGETS = {
-    "RetractionOf": "retracted",
-    "ErratumFor": "erratum",
-    "ExpressionOfConcernFor": "expression_of_concern",
-}
+CHANGES_MAX = 10_000  # PMIDs one ESearch returns; a week's changes on the topic are far fewer
 
 
 def editorial_news(eutils: Eutils, query: str, since: date, until: date) -> dict[str, set[str]]:
-    """PMID -> editorial flags (retracted, erratum, expression_of_concern) for articles on the
-    topic whose PubMed record changed in the window: one ESearch by modification date for
-    retracted articles and for notices, then one EFetch of the few it finds. Its cost does
-    not grow with the number of studies already sent."""
+    """PMID -> flags from the topic's editorial notices of the window: one ESearch by
+    modification date for retracted articles and for notices whose own text matches the
+    query, then one EFetch of the few it finds. A notice flags the article it points to."""
     types = " OR ".join(f'"{t}"[pt]' for t in NOTICE_TYPES)
     search = eutils.esearch(f"({query}) AND ({types})", since, until, datetype="mdat")
     flags: dict[str, set[str]] = {}
     for record in eutils.fetch(search):
-        if record.pmid and "retracted" in record.flags:
-            flags.setdefault(record.pmid, set()).add("retracted")
-        for correction in record.corrections:
-            flag = NOTICE_TARGETS.get(correction.kind)
-            if flag and correction.pmid:
-                flags.setdefault(correction.pmid, set()).add(flag)
+        if record.pmid and Flag.RETRACTED in record.flags:
+            flags.setdefault(record.pmid, set()).add(Flag.RETRACTED)
+        for pmid, flag in record.notice_targets():
+            flags.setdefault(pmid, set()).add(flag)
     return flags
+
+
+def sent_changes(
+    eutils: Eutils,
+    query: str,
+    since: date,
+    until: date,
+    stored: Callable[[Iterable[str]], set[str]],
+) -> dict[str, set[str]]:
+    """PMID -> flags for stored studies whose PubMed record changed in the window: one ESearch
+    for the topic query by modification date, intersected with the stored PMIDs (`stored`),
+    and one EFetch of those, reading each study's own CommentsCorrections (RetractionIn,
+    ErratumIn, ExpressionOfConcernIn, UpdateIn). A notice needs no words of the topic to be
+    found this way, and the cost stays two requests however many studies are stored."""
+    search = eutils.esearch(query, since, until, datetype="mdat", retmax=CHANGES_MAX)
+    if search.count > len(search.ids):
+        log.warning(
+            "PubMed: %d records on the topic changed %s to %s; the first %d were checked",
+            search.count,
+            since,
+            until,
+            len(search.ids),
+        )
+    changed = sorted(stored(search.ids))
+    flags: dict[str, set[str]] = {}
+    if not changed:
+        return flags
+    for record in eutils.fetch_ids(changed, batch_size=len(changed)):
+        found = {Flag(f) for f in record.flags} & CHANGES
+        if record.pmid and found:
+            flags.setdefault(record.pmid, set()).update(found)
+    return flags
+
+
+CHANGES = frozenset({Flag.RETRACTED, Flag.ERRATUM, Flag.EXPRESSION_OF_CONCERN, Flag.UPDATED})
 
 
 def search_window(

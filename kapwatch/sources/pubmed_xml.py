@@ -210,6 +210,24 @@ def _corrections(citation: _Element) -> list[Correction]:
     ]
 
 
+_REF_DOI = re.compile(r"doi:\s*(10\.\d{4,9}/\S+?)\.?(?:\s|$)", re.IGNORECASE)
+# PubMed links a preprint and its journal version both ways: UpdateOf on the journal version
+# (its RefSource cites the preprint, DOI included), UpdateIn on the preprint.
+_VERSION_LINKS = {"UpdateOf": "has-preprint", "UpdateIn": "is-preprint-of"}
+
+
+def _relations(corrections: list[Correction]) -> list[tuple[str, str]]:
+    """Crossref-style version relations from UpdateOf/UpdateIn links that cite a DOI."""
+    found = []
+    for correction in corrections:
+        kind = _VERSION_LINKS.get(correction.kind)
+        cited = _REF_DOI.search(correction.ref) if kind else None
+        doi = normalize_doi(cited.group(1)) if cited else None
+        if kind and doi:
+            found.append((kind, doi))
+    return found
+
+
 def _pages(article: _Element) -> str:
     pages = _text(article.find("Pagination/MedlinePgn"))
     if pages:
@@ -267,12 +285,14 @@ def _article(element: _Element) -> Record:
         published=electronic or issue_date,
         # The citation year is the issue's; an online-first record without one uses its own.
         year=year or (electronic.year if electronic else None),
-        pub_types=_texts(article.findall("PublicationTypeList/PublicationType")),
+        pub_types=(pub_types := _texts(article.findall("PublicationTypeList/PublicationType"))),
         mesh=_texts(citation.findall("MeshHeadingList/MeshHeading/DescriptorName")),
         keywords=_texts(citation.findall("KeywordList/Keyword")),
         language=_text(article.find("Language")),
         url=_url(pmid),
-        corrections=_corrections(citation),
+        corrections=(corrections := _corrections(citation)),
+        relations=_relations(corrections),
+        is_preprint="preprint" in {t.lower() for t in pub_types},
     )
 
 

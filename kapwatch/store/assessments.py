@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import String, cast, delete, insert, literal, select, update
 
 from kapwatch.store.database import Database
 from kapwatch.store.models import ClaimLink, DigestItem, Sighting, Study
+from kapwatch.vocabulary import Flag
 
 if TYPE_CHECKING:  # the evidence engine reads seeds, which import kapwatch.store.dedupe
     from kapwatch.evidence.engine import Assessment
@@ -17,12 +18,20 @@ if TYPE_CHECKING:  # the evidence engine reads seeds, which import kapwatch.stor
 class Assessments(Database):
     def take_new_studies(self, window_id: int) -> list[int]:
         """Take for this window's digest the studies seen in it and not announced before (one
-        INSERT ... SELECT); the ids of all the window's studies, in order."""
+        INSERT ... SELECT); the ids of all the window's studies, in order. A preprint whose
+        journal version appeared before it was sent is not taken: the journal version is."""
         with self.session() as s:
             sent = select(DigestItem.study_id)
+            superseded = select(Study.id).where(
+                cast(Study.flags, String).like(f"%{Flag.NOW_PUBLISHED}:%")
+            )
             unsent = (
                 select(Sighting.study_id, literal(window_id))
-                .where(Sighting.window_id == window_id, Sighting.study_id.not_in(sent))
+                .where(
+                    Sighting.window_id == window_id,
+                    Sighting.study_id.not_in(sent),
+                    Sighting.study_id.not_in(superseded),
+                )
                 .distinct()
             )
             s.execute(insert(DigestItem).from_select(["study_id", "window_id"], unsent))

@@ -14,7 +14,7 @@ from kapwatch.store import dedupe
 from kapwatch.store.merge import NewStudy
 from kapwatch.store.models import Study
 
-PREPRINT_DOI = "10.1101/"  # bioRxiv and medRxiv
+PREPRINT_YEARS = 3  # a journal version appears within this many years of its preprint
 
 
 class BatchIndex:
@@ -36,12 +36,17 @@ class BatchIndex:
         self.candidates: dict[int, dedupe.Candidate] = {}
         pmids = {r.pmid for r in records if r.pmid}
         dois = {d for d in (dedupe.normalize_doi(r.doi) for r in records) if d}
+        for record in records:  # what a record names (another version, a notice's target)
+            named_dois, named_pmids = record.other_versions()
+            dois |= {d for d in map(dedupe.normalize_doi, named_dois) if d}
+            pmids |= named_pmids | {pmid for pmid, _flag in record.notice_targets()}
         if pmids or dois:
             query = select(Study).options(selectinload(Study.sightings))
             query = query.where(or_(Study.pmid.in_(pmids), Study.doi.in_(dois)))
             for study in s.scalars(query).all():
                 self._register_ids(study)
         titles = {k for k in (dedupe.title_key(r.title) for r in records) if k}
+        titles |= {dedupe.title_key(r.notice_title) for r in records if r.notice is not None}
         authors = {a for a in (dedupe.author_key(r.first_author) for r in records) if a}
         heads = {h for h in (dedupe.title_head(k) for k in titles) if h}
         loci = {x for x in (dedupe.locus(r.year, r.volume, r.pages) for r in records) if x}
@@ -71,6 +76,7 @@ class BatchIndex:
             # A record with a PMID only ever merges by title with a study that has none (two
             # PMIDs are two works): for a PubMed batch the fuzzy blocks hold feed-only studies.
             where = where & Study.pmid.is_(None)
+        self.preprints = self._preprints(s, records)
         for row in s.execute(select(*columns).where(where)).all():
             self.rows[row.id] = row
             self.by_title.setdefault(row.title_key, []).append(row.id)
@@ -80,6 +86,32 @@ class BatchIndex:
                 self.by_head.setdefault(row.title_head, []).append(row.id)
             if row.locus:
                 self.by_locus.setdefault(row.locus, []).append(row.id)
+
+    @staticmethod
+    def _preprints(s: Session, records: list[Record]) -> list[Any]:
+        """The stored preprints a journal record of this batch may be the journal version of:
+        those of the batch's years (and PREPRINT_YEARS before) not yet linked to one."""
+        years = [r.year for r in records if r.year and not r.is_preprint]
+        if not years:
+            return []
+        columns = (
+            Study.id,
+            Study.doi,
+            Study.title,
+            Study.authors,
+            Study.published,
+            Study.year,
+            Study.is_preprint,
+        )
+        is_preprint = or_(Study.is_preprint.is_(True), Study.doi.like("10.1101/%"))
+        query = select(*columns).where(
+            is_preprint, Study.year.between(min(years) - PREPRINT_YEARS, max(years))
+        )
+        return [
+            row
+            for row in s.execute(query).all()
+            if row.is_preprint or dedupe.is_preprint_doi(row.doi)
+        ]
 
     def _register_ids(self, study: Study | NewStudy) -> None:
         if study.pmid:
@@ -170,7 +202,39 @@ class BatchIndex:
         if record.pmid and study.pmid and record.pmid != study.pmid:
             return None, None
         if doi and study.doi and doi != study.doi:
-            preprint = study.is_preprint or study.doi.startswith(PREPRINT_DOI)
-            is_journal = not record.is_preprint and not doi.startswith(PREPRINT_DOI)
+            preprint = study.is_preprint or dedupe.is_preprint_doi(study.doi)
+            is_journal = not record.is_preprint and not dedupe.is_preprint_doi(doi)
             return None, (study if preprint and is_journal else None)
         return study, None
+
+    def preprint_of(self, record: Record) -> Study | NewStudy | None:
+        """The stored preprint this journal record is the journal version of: named by a
+        relation (Crossref's has-preprint, PubMed's UpdateOf, a medRxiv/bioRxiv DOI), else
+        by shared authors and a similar title (dedupe.is_journal_version)."""
+        if record.is_preprint or dedupe.is_preprint_doi(dedupe.normalize_doi(record.doi)):
+            return None
+        dois, pmids = record.other_versions()
+        for doi in sorted(d for d in map(dedupe.normalize_doi, dois) if d):
+            if doi in self.by_doi and _is_preprint(self.by_doi[doi]):
+                return self.by_doi[doi]
+        for pmid in sorted(pmids):
+            if pmid in self.by_pmid and _is_preprint(self.by_pmid[pmid]):
+                return self.by_pmid[pmid]
+        journal = dedupe.Version(
+            record.title, tuple(record.authors), record.published, record.year, record.doi
+        )
+        for row in self.preprints:
+            if row.doi == dedupe.normalize_doi(record.doi):
+                continue
+            preprint = dedupe.Version(
+                row.title, tuple(row.authors or ()), row.published, row.year, row.doi
+            )
+            if dedupe.is_journal_version(preprint, journal):
+                study = self.s.get_one(Study, row.id)
+                if not any(f.startswith("now_published:") for f in study.flags):
+                    return study
+        return None
+
+
+def _is_preprint(study: Study | NewStudy) -> bool:
+    return bool(study.is_preprint) or dedupe.is_preprint_doi(study.doi)

@@ -1,6 +1,12 @@
 """Storing what sources report: each record merged into the study it duplicates or stored as
 a new one (a transaction per batch, the new studies in one multi-row INSERT), who saw it, and
-editorial news about studies already stored."""
+news about studies already stored: editorial flags, and a preprint's journal version.
+
+A notice (a retraction, an erratum, an expression of concern) is never stored as a study: it
+only flags the article it is about. A preprint's journal version is stored as a study of its
+own, flagged `published_version_of:<preprint DOI>`, but counts as already sent when the
+preprint was: the digest lists the preprint once more, under its news, flagged
+`now_published:<DOI>`, and never the journal version as new."""
 
 from __future__ import annotations
 
@@ -15,19 +21,18 @@ from kapwatch.sources.records import Record
 from kapwatch.store.database import Database, StoreError
 from kapwatch.store.index import BatchIndex
 from kapwatch.store.merge import NewStudy, _merge, _new_study
-from kapwatch.store.models import Sighting, Study, StudyNews, now, table
-from kapwatch.vocabulary import Flag
+from kapwatch.store.models import DigestItem, Sighting, Study, StudyNews, now, table
+from kapwatch.vocabulary import NEWS_FLAGS, Flag
 
 BATCH = 500  # records per transaction when storing
-# Flags that are news when they appear on a study after it was first stored.
-NEWS_FLAGS = (Flag.RETRACTED, Flag.ERRATUM, Flag.EXPRESSION_OF_CONCERN)
 
 
 @dataclass
 class AddResult:
     new: int = 0
     merged: int = 0  # already stored (same PMID, DOI or title): a new sighting or nothing
-    news: int = 0  # editorial news about studies already stored (retraction, erratum, ...)
+    news: int = 0  # news about studies already stored (retraction, erratum, journal version)
+    notices: int = 0  # editorial notices read: each flags its target, none is stored
 
 
 class Ingest(Database):
@@ -53,16 +58,21 @@ class Ingest(Database):
             index = BatchIndex(s, records)
             created: list[NewStudy] = []
             for record in records:
+                notice = record.notice
+                if notice is not None:
+                    result.notices += 1
+                    result.news += self._notice(s, index, window_id, record, notice)
+                    continue
                 study, preprint = index.find(record)
+                if study is None and preprint is None:
+                    preprint = index.preprint_of(record)
                 if study is None:
                     study = _new_study(record)
                     created.append(study)
                     index.add(study)
                     result.new += 1
                     if preprint is not None:
-                        # The journal version of a preprint we already announced.
-                        study.flags = sorted({*study.flags, f"published_version_of:{preprint.doi}"})
-                        result.news += self._news(s, preprint, window_id, "published", study.doi)
+                        result.news += self._link_versions(s, window_id, preprint, study)
                 else:
                     before = set(study.flags)
                     _merge(study, record)
@@ -76,6 +86,42 @@ class Ingest(Database):
                 elif not any(x.source == record.source for x in study.sightings):
                     study.sightings.append(Sighting(source=record.source, window_id=window_id))
             self._insert(s, window_id, created)
+
+    def _notice(
+        self, s: Session, index: BatchIndex, window_id: int, record: Record, flag: Flag
+    ) -> int:
+        """Flag the articles a notice is about (by its CommentsCorrections PMIDs, or a feed
+        notice by the title it quotes); the notice itself is not stored. Returns the news."""
+        targets: list[Study | NewStudy] = [
+            index.by_pmid[pmid] for pmid, _flag in record.notice_targets() if pmid in index.by_pmid
+        ]
+        if not targets and not record.pmid:
+            quoted = Record(source=record.source, title=record.notice_title, authors=record.authors)
+            found, _preprint = index.find(quoted)
+            targets = [found] if found is not None else []
+        news = 0
+        for study in targets:
+            if flag in study.flags:
+                continue
+            study.flags = sorted({*study.flags, flag})
+            study.updated = now()
+            news += self._news(s, study, window_id, flag)
+        return news
+
+    def _link_versions(
+        self, s: Session, window_id: int, preprint: Study | NewStudy, journal: NewStudy
+    ) -> int:
+        """A new study found to be a stored preprint's journal version: each flagged with the
+        other's DOI. A preprint already sent has news, and the journal version counts as sent
+        with it; one not yet sent never will be (Assessments.take_new_studies): the journal
+        version is listed as new in its place."""
+        journal.flags = sorted({*journal.flags, Flag.PUBLISHED_VERSION_OF.of(preprint.doi)})
+        preprint.flags = sorted({*preprint.flags, Flag.NOW_PUBLISHED.of(journal.doi)})
+        preprint.updated = now()
+        if not isinstance(preprint, Study) or s.get(DigestItem, preprint.id) is None:
+            return 0
+        journal.version_of = preprint
+        return self._news(s, preprint, window_id, Flag.NOW_PUBLISHED, journal.doi)
 
     def _insert(self, s: Session, window_id: int, created: list[NewStudy]) -> None:
         """The batch's new studies in one multi-row INSERT, not the ORM's unit of work (most of
@@ -103,10 +149,35 @@ class Ingest(Database):
         s.execute(insert(table(Sighting)), sightings)
         if news:
             s.execute(insert(table(StudyNews)), news)
+        # A journal version of a preprint already sent counts as sent in the preprint's digest.
+        versions = {
+            i: study.version_of.id
+            for i, study in zip(ids, created, strict=True)
+            if study.version_of
+        }
+        if versions:
+            query = select(DigestItem.study_id, DigestItem.window_id).where(
+                DigestItem.study_id.in_(list(versions.values()))
+            )
+            sent = {study_id: window for study_id, window in s.execute(query).tuples()}
+            items = [
+                {"study_id": i, "window_id": sent[p]} for i, p in versions.items() if p in sent
+            ]
+            if items:
+                s.execute(insert(table(DigestItem)), items)
+
+    def stored_pmids(self, pmids: Iterable[str]) -> set[str]:
+        """Which of these PMIDs are stored studies' (a chunk per query)."""
+        wanted, found = sorted(set(pmids)), set()
+        with self.session() as s:
+            for start in range(0, len(wanted), 1000):
+                chunk = wanted[start : start + 1000]
+                found |= set(s.scalars(select(Study.pmid).where(Study.pmid.in_(chunk))))
+        return {p for p in found if p}
 
     def refresh_flags(self, window_id: int, flags: dict[str, set[str]]) -> int:
-        """New editorial flags (PMID -> retracted, erratum, expression_of_concern) on stored
-        studies: each becomes news in this window; a study not stored is none of ours."""
+        """New editorial flags (PMID -> retracted, erratum, expression_of_concern, updated) on
+        stored studies: each becomes news in this window; a study not stored is none of ours."""
         news = 0
         with self.session() as s:
             studies = s.scalars(select(Study).where(Study.pmid.in_(list(flags)))).all()
@@ -128,6 +199,7 @@ class Ingest(Database):
         kind: str,
         detail: str | None = "",
     ) -> int:
+        kind = str(kind)
         if isinstance(study, NewStudy):  # created in this batch: said once it has an id
             if kind in study.news:
                 return 0

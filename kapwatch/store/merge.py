@@ -85,15 +85,17 @@ class NewStudy:
     until the batch's one INSERT. Later records of the batch merge into it as they would into
     a stored study: its columns are read and written as attributes, like a Study's."""
 
-    __slots__ = ("news", "row", "sources")
+    __slots__ = ("news", "row", "sources", "version_of")
     row: dict[str, Any]
     sources: set[str]  # -> sightings
     news: dict[str, str]  # kind -> detail, -> study_news
+    version_of: Study | None  # the stored preprint this is the journal version of
 
     def __init__(self, row: dict[str, Any]) -> None:
         object.__setattr__(self, "row", row)
         object.__setattr__(self, "sources", set())
         object.__setattr__(self, "news", {})
+        object.__setattr__(self, "version_of", None)
 
     def __getattr__(self, name: str) -> Any:  # only for what is not a slot: the columns
         try:
@@ -102,6 +104,9 @@ class NewStudy:
             raise AttributeError(name) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name == "version_of":
+            object.__setattr__(self, name, value)
+            return
         if name not in self.row:
             raise AttributeError(f"a new study has no column {name!r}")
         self.row[name] = value
@@ -138,9 +143,10 @@ def _merge(study: Study | NewStudy, record: Record) -> None:
 
 
 def _merge_editorial(study: Study | NewStudy, record: Record, replaces: bool) -> None:
-    """Flags add up; a record that replaces (a journal's record) is no preprint."""
+    """Flags add up; a record that replaces (a journal's record) is no preprint, unless it
+    is PubMed's record of the preprint itself."""
     flags = set(study.flags) | set(record.flags)
-    if replaces:
+    if replaces and not record.is_preprint:
         study.is_preprint = False
         flags.discard("preprint")
     study.flags = sorted(flags)

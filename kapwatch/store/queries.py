@@ -13,6 +13,10 @@ from sqlalchemy.orm import selectinload
 
 from kapwatch.store.database import Database
 from kapwatch.store.models import ClaimLink, DigestItem, Sighting, Study, StudyNews
+from kapwatch.vocabulary import Flag
+
+# News kinds stored with the other version's DOI as their detail.
+VERSIONED = frozenset({Flag.NOW_PUBLISHED, Flag.PUBLISHED_VERSION_OF})
 
 # What the digest reads of a study after its session has closed.
 _FULL = (selectinload(Study.sightings), selectinload(Study.links))
@@ -120,14 +124,18 @@ class Queries(Database):
         return [found[i] for i in ids if i in found]
 
     def news_in(self, window_id: int) -> list[tuple[Study, list[str]]]:
-        """Earlier studies with news in this window, each with the kinds of news."""
+        """Earlier studies with news in this window, each with its news as flags
+        (`retracted`, `erratum`, `now_published:<doi>`, ...)."""
         with self.session() as s:
             rows = s.scalars(
                 select(StudyNews).where(StudyNews.window_id == window_id).order_by(StudyNews.id)
             ).all()
             kinds: dict[int, list[str]] = {}
             for row in rows:
-                kinds.setdefault(row.study_id, []).append(row.kind)
+                flag = Flag(row.kind) if row.kind in VERSIONED else None
+                kinds.setdefault(row.study_id, []).append(
+                    flag.of(row.detail) if flag is not None else row.kind
+                )
             announced_here = select(DigestItem.study_id).where(DigestItem.window_id == window_id)
             studies = s.scalars(
                 select(Study)

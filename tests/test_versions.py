@@ -1,0 +1,50 @@
+"""Linking a preprint to its journal version when no identifier does (issue 14)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from kapwatch.store.dedupe import Version, is_journal_version, is_preprint_doi
+
+PAIRS = tomllib.loads((Path(__file__).parent / "fixtures/versions/pairs.toml").read_text())
+
+
+def version(side: dict[str, Any]) -> Version:
+    published = side.get("published")
+    year = side.get("year") or (published.year if published else None)
+    return Version(side["title"], tuple(side["authors"]), published, year, side.get("doi"))
+
+
+def linked(pairs: list[dict[str, Any]]) -> list[bool]:
+    return [is_journal_version(version(p["preprint"]), version(p["journal"])) for p in pairs]
+
+
+def test_reworded_journal_versions_are_linked() -> None:
+    found = linked(PAIRS["pair"])
+    sensitivity = sum(found) / len(found)
+    assert sensitivity >= 0.95, [
+        p["journal"]["title"] for p, ok in zip(PAIRS["pair"], found, strict=True) if not ok
+    ]
+
+
+def test_different_works_by_the_same_group_are_never_linked() -> None:
+    wrong = [
+        (p["preprint"]["title"], p["journal"]["title"])
+        for p, link in zip(PAIRS["different"], linked(PAIRS["different"]), strict=True)
+        if link
+    ]
+    assert wrong == []
+
+
+def test_a_journal_version_is_not_earlier_than_its_preprint() -> None:
+    pair = PAIRS["pair"][0]
+    early = {**pair["journal"], "published": pair["preprint"]["published"].replace(year=2019)}
+    assert not is_journal_version(version(pair["preprint"]), version(early))
+
+
+def test_preprint_dois() -> None:
+    assert is_preprint_doi("10.1101/2020.06.22.20137273")
+    assert is_preprint_doi("10.1101/123456")
+    assert not is_preprint_doi("10.1101/gr.186072.114")  # Genome Research
