@@ -119,7 +119,7 @@ def test_review_in_a_browser(
     shown = {x.get_attribute("data-claim") for x in study.find_elements(By.CSS_SELECTOR, ".link")}
     added = next(c.id for c in seeds.claims if c.linkable and c.id not in shown)
     form = study.find_element(By.CSS_SELECTOR, "form.add")
-    Select(form.find_element(By.NAME, "claim")).select_by_value(added)
+    form.find_element(By.NAME, "claim").send_keys(added)
     Select(form.find_element(By.NAME, "stance")).select_by_value("extends")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     assert saved(browser, form).startswith("saved: extends")
