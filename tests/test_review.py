@@ -186,3 +186,30 @@ def test_a_non_loopback_bind_needs_a_token(settings: Settings) -> None:
     result = runner.invoke(app, ["review", "--host", "0.0.0.0"], env=cli_env(settings))
     assert result.exit_code == 2
     assert "refusing to listen on 0.0.0.0 without an access token" in result.output
+
+
+def test_the_pages_show_the_queue_a_study_and_a_claim_over_the_weeks(
+    settings: Settings, seeds: Seeds
+) -> None:
+    store = Store(settings.db_url)
+    run_week(settings, store, WEEK1)
+    queue = store.review_queue()
+    study, link = queue[0], queue[0].links[0]
+    web, state = make_app(store, seeds, "ana")
+    client = TestClient(web)
+    page = client.get("/").text
+    assert page.index(f'id="study-{queue[0].id}"') < page.index(f'id="study-{queue[-1].id}"')
+    assert study.title in page and 'class="engine"' in page and link.evidence[:40] in page
+    form = {"csrf": state.csrf, "study_id": str(study.id), "claim": link.claim_id}
+    saved = client.post("/verdict", data={**form, "stance": "challenges"}, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"] == f"/#study-{study.id}"
+    one = client.get(f"/study?ref={study.pmid or study.doi}")
+    assert one.status_code == 200 and "reviewed: challenges by ana" in one.text
+    assert client.get("/study?ref=00000000").status_code == 404
+    claim = client.get(f"/claims/{link.claim_id}").text
+    assert "confirmed by ana" in claim
+    assert "Week by week" in claim and study.title in claim
+    assert client.get("/claims/no-such-claim").status_code == 404
+    assert link.claim_id in client.get("/claims").text
+    bad = client.post("/verdict", data={**form, "stance": "refutes"})
+    assert bad.status_code == 400 and "expected one of" in bad.text

@@ -32,6 +32,7 @@ from kapwatch.store import Store, VerdictError, empty_ledger
 from kapwatch.vocabulary import STANCE_ORDER, VERDICTS, NotRelated
 
 DEFAULT_PORT = 8470
+PARTS = ("confirmed", "suggested")
 COOKIE = "kapwatch_review"
 # The keys that judge the focused link: the first letter of each stance, x for not related.
 KEYS = {"s": "supports", "c": "challenges", "e": "extends", "m": "mixed", "x": NotRelated.NONE}
@@ -152,11 +153,16 @@ class ReviewApp:
         if claim is None:
             return HTMLResponse("no such claim", 404)
         linked = self.store.claim_studies(claim_id)
-        weeks: dict[str, dict[str, Counter[str]]] = {}
+        # Week by week: confirmed and suggested links, each by stance and by design.
+        weeks: dict[str, dict[str, dict[str, Counter[str]]]] = {}
         for week, study in linked:
             link = study.links[0]
-            entry = weeks.setdefault(week, {"confirmed": Counter(), "suggested": Counter()})
-            entry["confirmed" if link.reviewed else "suggested"][link.stance] += 1
+            entry = weeks.setdefault(
+                week, {part: {"stances": Counter(), "designs": Counter()} for part in PARTS}
+            )
+            part = entry["confirmed" if link.reviewed else "suggested"]
+            part["stances"][link.stance] += 1
+            part["designs"][study.design or "study"] += 1
         ledger = self.store.claim_ledger().get(claim_id, empty_ledger())
         return self.page(
             "review_claim.html.j2",
