@@ -373,6 +373,11 @@ def serve(
     weekly_digest.serve(name="kapwatch-weekly", schedules=[Cron(cron, timezone=settings.timezone)])
 
 
+from kapwatch.review.commands import register as register_review  # noqa: E402
+
+register_review(app)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

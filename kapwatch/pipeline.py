@@ -250,6 +250,7 @@ def render_window(
         citations=verdicts,
         citations_changed=changed,
         ledger=store.claim_ledger(),
+        review={"pending": store.pending_reviews(), "url": settings.review_url},
     )
     files = render(context, settings.digests_dir)
     files.extras = write_exports(context, settings.digests_dir)

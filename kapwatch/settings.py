@@ -6,6 +6,7 @@ in step. Secrets are kept out of repr() so they never reach a log line by accide
 
 from __future__ import annotations
 
+import getpass
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -43,6 +44,18 @@ class Settings:
     mail_to: tuple[str, ...] = ()
     timezone: str = "UTC"
     http_timeout: float = 30.0
+    reviewer: str = ""  # empty: the OS user
+    review_url: str = ""  # where `kapwatch review` is reached; the digest links studies to it
+
+    @property
+    def reviewer_name(self) -> str:
+        """Who a verdict is recorded as: KAPWATCH_REVIEWER, else the OS user."""
+        if self.reviewer:
+            return self.reviewer
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):
+            return "reader"
 
     @property
     def db_url(self) -> str:
@@ -112,6 +125,9 @@ class Settings:
         for address in mail_to:
             if "@" not in address or any(c in address for c in "\r\n <>"):
                 raise SettingsError(f"KAPWATCH_MAIL_TO: not an email address: {address!r}")
+        review_url = get("REVIEW_URL")
+        if review_url and not review_url.startswith(("http://", "https://")):
+            raise SettingsError(f"KAPWATCH_REVIEW_URL: expected an http(s) URL, got {review_url!r}")
         feeds_file = get("FEEDS_FILE")
         return cls(
             home=Path(get("HOME", "./var")),
@@ -132,6 +148,8 @@ class Settings:
             mail_to=mail_to,
             timezone=timezone,
             http_timeout=number("HTTP_TIMEOUT", 30.0),
+            reviewer=get("REVIEWER"),
+            review_url=review_url.rstrip("/"),
         )
 
 

@@ -1,4 +1,4 @@
-"""kapwatch's vocabularies, each defined once: stances, strengths, source statuses, delivery
+"""kapwatch's vocabularies, each defined once: stances, a reader's verdicts, strengths, source statuses, delivery
 states and study flags. They are StrEnums, so each member is also the plain string the JSON,
 the store and the templates carry."""
 
@@ -19,6 +19,16 @@ class Stance(StrEnum):
 # The order a reader wants: what goes against a claim first.
 STANCE_ORDER = (Stance.CHALLENGES, Stance.MIXED, Stance.EXTENDS, Stance.SUPPORTS)
 CONTRARY = frozenset({Stance.CHALLENGES, Stance.MIXED})
+
+
+class NotRelated(StrEnum):
+    """A reader's verdict that a study does not bear on a claim (the engine never says it)."""
+
+    NONE = "none"
+
+
+# What a reader may say of a (study, claim) pair: a stance, or not related.
+VERDICTS: tuple[str, ...] = (*Stance, NotRelated.NONE)
 
 
 class Strength(StrEnum):

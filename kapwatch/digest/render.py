@@ -17,7 +17,7 @@ from kapwatch.evidence.confidence import load_calibration
 from kapwatch.resources import TEMPLATES
 from kapwatch.seeds.articles import Seeds
 from kapwatch.sources.base import SourceReport
-from kapwatch.store import Listing, Study, Window
+from kapwatch.store import Listing, Study, Window, empty_ledger
 from kapwatch.vocabulary import Strength
 
 CALIBRATION = load_calibration()  # where a link's confidence makes it strong
@@ -90,7 +90,15 @@ def link_json(link: Any, family_of: dict[str, str]) -> dict[str, Any]:
         "strength": CALIBRATION.strength(confidence)
         if confidence is not None
         else Strength.POSSIBLE,
+        # A reader's verdict overrides the engine's stance (kapwatch review): who and when.
+        "reviewed": getattr(link, "reviewed_by", None) is not None,
+        "reviewed_by": getattr(link, "reviewed_by", None),
+        "reviewed_at": _iso(getattr(link, "reviewed_at", None)),
     }
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat(timespec="seconds") if when else None
 
 
 def _web_url(url: str | None) -> str | None:
@@ -113,8 +121,9 @@ def build_context(
     generated: datetime | None = None,
     citations: list[dict[str, Any]] | None = None,
     citations_changed: bool = False,
-    ledger: dict[str, dict[str, dict[str, int]]] | None = None,
+    ledger: dict[str, dict[str, Any]] | None = None,
     shown: int = SHOWN,
+    review: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates and the JSON need, in the JSON contract's shape.
 
@@ -135,7 +144,7 @@ def build_context(
             "citations": c.citations,
             "form": c.form,
             # How the evidence stands: every relevant study announced so far, this week's too.
-            "ledger": (ledger or {}).get(c.id, {"stances": {}, "designs": {}}),
+            "ledger": (ledger or {}).get(c.id, empty_ledger()),
         }
         for c in seeds.claims
     ]
@@ -209,6 +218,8 @@ def build_context(
         # Claims health is shown in full in the first digest and whenever a verdict changes.
         "citations_changed": citations_changed,
         "citation_problems": problems,
+        # Readers' review (kapwatch review): links no one has judged yet, and the page's URL.
+        "review": review or {"pending": 0, "url": ""},
     }
 
 

@@ -8,6 +8,7 @@ One module per concept; Store gathers their operations:
     assessments  the evidence step's reads and writes
     queries      the digest's read models
     cache        what one run keeps for the next
+    verdicts     readers' verdicts, and the links as they stand once verdicts override the engine
     dedupe       what makes two records one work
 """
 
@@ -27,13 +28,15 @@ from kapwatch.store.models import (
     SourceState,
     Study,
     StudyNews,
+    Verdict,
     Window,
 )
-from kapwatch.store.queries import ListedLink, Listing, Queries, WindowStudies
+from kapwatch.store.queries import ListedLink, Listing, Queries, WindowStudies, empty_ledger
+from kapwatch.store.verdicts import Link, QueueStudy, VerdictError, Verdicts
 from kapwatch.store.windows import Windows
 
 
-class Store(Windows, Ingest, Assessments, Queries, Caches):
+class Store(Windows, Ingest, Assessments, Queries, Verdicts, Caches):
     """The database, opened (and migrated to the newest schema unless upgrade=False), with
     every concept's operations."""
 
@@ -46,8 +49,10 @@ __all__ = [
     "ClaimLink",
     "Delivery",
     "DigestItem",
+    "Link",
     "ListedLink",
     "Listing",
+    "QueueStudy",
     "RunLock",
     "RunLocked",
     "Sighting",
@@ -56,8 +61,12 @@ __all__ = [
     "StoreError",
     "Study",
     "StudyNews",
+    "Verdict",
+    "VerdictError",
+    "Verdicts",
     "Window",
     "WindowStudies",
+    "empty_ledger",
     "make_engine",
     "migrate",
 ]

@@ -125,6 +125,23 @@ class ClaimLink(Base):
     study: Mapped[Study] = relationship(back_populates="links")
 
 
+class Verdict(Base):
+    """A reader's verdict on a (study, claim) pair: a stance or "none" (not related), who and
+    when. It overrides the engine's link for that pair in every later digest and ledger; a
+    verdict with no engine link behind it adds the link."""
+
+    __tablename__ = "verdicts"
+    __table_args__ = (UniqueConstraint("study_id", "claim_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id", ondelete="CASCADE"), index=True)
+    claim_id: Mapped[str] = mapped_column(String(100), index=True)
+    stance: Mapped[str] = mapped_column(String(20))  # a Stance, or NotRelated.NONE
+    reviewer: Mapped[str] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class Window(Base):
     """One run's date window; its delivery on each channel is a Delivery."""
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import date
-from typing import NamedTuple
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kapwatch.store.database import Database
-from kapwatch.store.models import ClaimLink, DigestItem, Sighting, Study, StudyNews
+from kapwatch.store.models import DigestItem, Sighting, Study, StudyNews
+from kapwatch.store.verdicts import standing_links
 from kapwatch.vocabulary import Flag
 
 # News kinds stored with the other version's DOI as their detail.
@@ -27,6 +28,13 @@ class ListedLink(NamedTuple):
     stance: str
     evidence: str
     confidence: float | None = None
+    # A reader's verdict on the pair (kapwatch review, kapwatch verdict): who and when.
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+
+    @property
+    def reviewed(self) -> bool:
+        return self.reviewed_by is not None
 
 
 @dataclass(frozen=True)
@@ -104,14 +112,16 @@ class Queries(Database):
             ):
                 sources.setdefault(study_id, set()).add(source)
             links: dict[int, list[ListedLink]] = {}
-            link_columns = (ClaimLink.study_id, ClaimLink.claim_id, ClaimLink.stance)
-            for link in s.execute(
-                select(*link_columns, ClaimLink.evidence, ClaimLink.confidence).where(
-                    ClaimLink.study_id.in_(ids)
-                )
-            ):
+            for link in standing_links(s, study_ids=ids):  # readers' verdicts applied
                 links.setdefault(link.study_id, []).append(
-                    ListedLink(link.claim_id, link.stance, link.evidence, link.confidence)
+                    ListedLink(
+                        link.claim_id,
+                        link.stance,
+                        link.evidence,
+                        link.confidence,
+                        link.reviewed_by,
+                        link.reviewed_at,
+                    )
                 )
         found = {
             row.id: Listing(
@@ -145,19 +155,40 @@ class Queries(Database):
             ).all()
             return [(study, kinds[study.id]) for study in studies]
 
-    def claim_ledger(self) -> dict[str, dict[str, dict[str, int]]]:
-        """Per claim, over every relevant study announced so far: links by stance and design."""
+    def claim_ledger(self) -> dict[str, dict[str, Any]]:
+        """Per claim, over every study announced so far that is relevant or that a reader
+        linked: links by stance and design, in all ("stances", "designs") and apart for the
+        links a reader confirmed and those the engine only suggests ("confirmed",
+        "suggested", each with its own "stances" and "designs")."""
         with self.session() as s:
             rows = s.execute(
-                select(ClaimLink.claim_id, ClaimLink.stance, Study.design)
-                .join(Study, Study.id == ClaimLink.study_id)
-                .join(DigestItem, DigestItem.study_id == Study.id)
-                .where(Study.relevant.is_(True))
+                select(Study.id, Study.design, Study.relevant).join(
+                    DigestItem, DigestItem.study_id == Study.id
+                )
             ).all()
-        ledger: dict[str, dict[str, dict[str, int]]] = {}
-        for claim_id, stance, design in rows:
-            entry = ledger.setdefault(claim_id, {"stances": {}, "designs": {}})
-            entry["stances"][stance] = entry["stances"].get(stance, 0) + 1
-            label = design or "study"
-            entry["designs"][label] = entry["designs"].get(label, 0) + 1
+            studies = {row.id: (row.design, row.relevant) for row in rows}
+            links = standing_links(s)
+        ledger: dict[str, dict[str, Any]] = {}
+        for link in links:
+            if link.study_id not in studies:
+                continue
+            design, relevant = studies[link.study_id]
+            if not (relevant or link.reviewed):
+                continue
+            entry = ledger.setdefault(link.claim_id, empty_ledger())
+            part = entry["confirmed" if link.reviewed else "suggested"]
+            for counts in (entry, part):
+                counts["stances"][link.stance] = counts["stances"].get(link.stance, 0) + 1
+                label = design or "study"
+                counts["designs"][label] = counts["designs"].get(label, 0) + 1
         return ledger
+
+
+def empty_ledger() -> dict[str, Any]:
+    """A claim's ledger with nothing in it (the shape claim_ledger gives each claim)."""
+    return {
+        "stances": {},
+        "designs": {},
+        "confirmed": {"stances": {}, "designs": {}},
+        "suggested": {"stances": {}, "designs": {}},
+    }
