@@ -107,7 +107,8 @@ def test_prefect_yaml_deployment_fits_the_flow() -> None:
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     (deployment,) = spec["deployments"]
-    assert deployment["entrypoint"] == "flows/weekly_digest.py:weekly_digest"
+    assert deployment["entrypoint"] == "kapwatch.flow:weekly_digest"
+    assert spec["pull"] == []  # nothing machine-specific: the worker imports kapwatch
     weekly_digest.validate_parameters(deployment.get("parameters", {}))
     (schedule,) = deployment["schedules"]
     assert schedule["cron"] == "0 7 * * 1"
