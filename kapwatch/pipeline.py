@@ -316,6 +316,12 @@ def undelivered(settings: Settings, store: Store) -> list[str]:
 
 
 SENT_ALREADY = (DeliveryState.SENT, DeliveryState.OUTBOX, DeliveryState.SENDING)
+ALREADY = {
+    DeliveryState.SENT: "already sent",
+    DeliveryState.OUTBOX: "already written to the outbox",
+    DeliveryState.SENDING: "perhaps sent already (a send began and never finished)",
+    DeliveryState.UNKNOWN: "perhaps sent already (a run stopped while sending it)",
+}
 
 
 def send_windows(settings: Settings, store: Store, label: str | None, again: bool) -> list[str]:
@@ -341,7 +347,7 @@ def send_windows(settings: Settings, store: Store, label: str | None, again: boo
         for deliverer in chosen:
             state = states.get(deliverer.channel)
             if state in (*SENT_ALREADY, DeliveryState.UNKNOWN) and not again:
-                lines.append(f"{label}: already {state}; not sent again (--again sends it)")
+                lines.append(f"{label}: {ALREADY[state]}; not sent again (--again sends it)")
             else:
                 lines.append(_deliver(settings, store, deliverer, window))
     failed = undelivered(settings, store)

@@ -277,3 +277,21 @@ def test_the_scheduler_catches_up_only_a_time_missed_since_the_last_digest() -> 
     stopped = Scheduler(schedule, lambda: None, ["true"], clock=lambda: monday)
     stopped.stop()
     stopped.loop()  # returns at once: stopped before the first wait
+
+
+def test_stopping_the_scheduler_stops_the_run_in_progress() -> None:
+    import threading
+    from zoneinfo import ZoneInfo
+
+    from kapwatch.serve import Schedule, Scheduler
+
+    scheduler = Scheduler(Schedule("* * * * *", ZoneInfo("UTC")), lambda: None, ["sleep", "30"])
+    codes: list[int] = []
+    run = threading.Thread(target=lambda: codes.append(scheduler.run_once()))
+    run.start()
+    deadline = time.monotonic() + 10
+    while scheduler.child is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    scheduler.stop()
+    run.join(10)
+    assert not run.is_alive() and codes == [-signal.SIGTERM]

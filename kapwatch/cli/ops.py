@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -76,8 +77,7 @@ def send(
         bool, typer.Option("--again", help="Send it even if it was delivered before.")
     ] = False,
 ) -> None:
-    """Deliver a digest already written: the pending ones, or the week named (once, unless
-    --again)."""
+    """Deliver digests already written: the pending ones, or the week named (once; --again)."""
     from kapwatch.pipeline import NotDelivered, RunError, WindowError, send_windows
 
     settings = load_settings()
@@ -109,19 +109,20 @@ def digests(
         return
     table = Table(title=f"Digests in {settings.digests_dir}")
     for column in ("window", "dates", "digest", "delivery", "files"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # a path is shown whole, over several lines
     for row in rows:
         delivery = "\n".join(
             f"{ch}: {d['state']} {d['detail']}".strip() for ch, d in row["delivery"].items()
         )
+        files = [*row["files"][:1], " ".join(Path(f).suffix for f in row["files"][1:])]
         table.add_row(
             row["label"],
             f"{row['since']} to {row['until']}",
-            row["rendered"] or "not written",
+            (row["rendered"] or "not written").replace("T", " "),
             delivery or "-",
-            "\n".join(row["files"]) or "-",
+            "\n".join(files) or "-",
         )
-    console.print(table)
+    console.print(table, soft_wrap=True)
 
 
 def window_row(settings: Settings, window: Any, deliveries: list[Any]) -> dict[str, Any]:
