@@ -295,3 +295,30 @@ def test_stopping_the_scheduler_stops_the_run_in_progress() -> None:
     scheduler.stop()
     run.join(10)
     assert not run.is_alive() and codes == [-signal.SIGTERM]
+
+
+BUG = """
+import sys
+import kapwatch.pipeline
+
+def prepare(settings):
+    raise RuntimeError("boom")
+
+kapwatch.pipeline.prepare = prepare
+sys.argv = ["kapwatch", "check"]
+from kapwatch.cli import main
+main()
+"""
+
+
+def test_an_unforeseen_error_is_one_line_unless_kapwatch_debug(tmp_path: Path) -> None:
+    env = base_env(tmp_path / "home")
+    done = subprocess.run(
+        [sys.executable, "-c", BUG], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    stops(done, 1, "RuntimeError: boom", "KAPWATCH_DEBUG=1")
+    env["KAPWATCH_DEBUG"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", BUG], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 1 and "Traceback" in done.stderr and "boom" in done.stderr
