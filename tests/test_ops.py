@@ -112,6 +112,7 @@ def test_unknown_keys_in_user_toml_files_stop_with_one_line(
     env = base_env(tmp_path / "home", KAPWATCH_SEEDS_DIR=str(seeds))
     stops(cli(env, "check"), 2, *fragments)
     stops(cli(env, "run"), 2, *fragments)
+    stops(cli(env, "serve"), 2, *fragments)  # before it waits for the first time
 
 
 def test_check_version_and_home_on_every_command(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from kapwatch.cli.common import (
     err,
     fail,
     load_settings,
+    prefect_environment,
 )
 from kapwatch.settings import Settings
 from kapwatch.store import RunLocked, Store
@@ -43,13 +44,14 @@ def serve(
     cron: Annotated[str, typer.Option(help="When to run (cron, in KAPWATCH_TIMEZONE).")] = WEEKLY,
 ) -> None:
     """Run the weekly schedule on this machine until stopped (SIGTERM or Ctrl-C)."""
-    from kapwatch.cli.common import prefect_environment
+    from kapwatch.pipeline import prepare
     from kapwatch.serve import Schedule, ScheduleError, Scheduler, serve_forever
 
     settings = load_settings()
     try:
         schedule = Schedule(cron, settings.tz)
-    except ScheduleError as exc:
+        prepare(settings)  # bad seeds or feeds stop here, not at the first scheduled time
+    except (ScheduleError, *INPUT_ERRORS) as exc:
         fail(str(exc))
     prefect_environment(settings)  # creates $KAPWATCH_HOME; each run inherits the environment
     store = open_store(settings)
