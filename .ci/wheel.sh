@@ -10,7 +10,8 @@ python3 -m venv "$work/venv"
 .venv/bin/uv pip install --quiet --python "$work/venv/bin/python" --no-deps "$work"/dist/kapwatch-*.whl
 mkdir "$work/elsewhere"
 cd "$work/elsewhere"
-"$work/venv/bin/kapwatch" seeds --json > seeds.json
+"$work/venv/bin/kapwatch" init "$work/elsewhere/clinic"
+(set -a; . "$work/elsewhere/clinic/kapwatch.env"; set +a; "$work/venv/bin/kapwatch" seeds --json > seeds.json)
 "$work/venv/bin/kapwatch" demo --home "$work/elsewhere/demo-home"
 test -s "$work/elsewhere/demo-home/digests/feed.xml"
 echo "wheel: kapwatch demo ran from $work/elsewhere"

@@ -7,7 +7,9 @@ No task retries. Network retries belong to the clients, which back off and try a
 themselves (kapwatch.sources.retry): re-running a task would only refetch what they already
 retried. A source that still fails becomes an error line in the digest (pipeline.collect), so
 one bad source never sinks the week; a database error or a bug would fail the same way again,
-so it stops the run. Delivery is at most once and retried by the next run, never by Prefect.
+so it stops the run. Delivery is at most once and retried by the next run, never by Prefect;
+a delivery that failed ends the run Failed (kapwatch.pipeline.NotDelivered) after the digest
+is written, so the UI shows it.
 """
 
 from __future__ import annotations
@@ -95,10 +97,22 @@ def publish_artifacts(files: DigestFiles) -> None:
 
 
 def run_name() -> str:
-    """The run's name says its window, e.g. 'digest 2026-11-16..2026-11-23'."""
+    """The name a run starts with; it is renamed to its window once that is resolved."""
     params = flow_run.parameters
     since, until = params.get("since"), params.get("until")
     return f"digest {since or 'last-run'}..{until or 'today'}"
+
+
+def name_run(window: Window) -> None:
+    """Rename the run after its resolved window, e.g. 'digest 2026-W47 (2026-11-16..2026-11-22)'."""
+    from prefect.client.orchestration import get_client
+
+    name = f"digest {window.label} ({window.since}..{window.until})"
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(flow_run.id, name=name)
+    except Exception as exc:  # a name is not worth failing the week for
+        get_run_logger().warning("could not rename the run to %r: %s", name, exc)
 
 
 @flow(name="weekly-digest", flow_run_name=run_name, log_prints=True)
@@ -116,6 +130,7 @@ def weekly_digest(
             store, since, until, datetime.now(settings.tz).date()
         )
         window = store.open_window(since, until)
+        name_run(window)
         logger.info("Window %s: %s to %s", window.label, since, until)
 
         sources: list[SourceReport] = []
@@ -132,7 +147,7 @@ def weekly_digest(
         delivery = deliver_digest(settings, store, window, send)
         for line in delivery:
             logger.info("Delivery: %s", line)
-        return {
+        result = {
             "label": window.label,
             "since": since.isoformat(),
             "until": until.isoformat(),
@@ -145,3 +160,11 @@ def weekly_digest(
             "digest": [str(p) for p in files.paths],
             "delivery": delivery,
         }
+        failed = pipeline.undelivered(settings, store) if send else []
+    if failed:
+        raise pipeline.NotDelivered(
+            "digest written but not delivered (the next run tries again, or `kapwatch send`): "
+            + "; ".join(failed),
+            result,
+        )
+    return result

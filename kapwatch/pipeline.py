@@ -33,6 +33,19 @@ class RunError(RuntimeError):
     """No digest could be produced; the message is the one line to show."""
 
 
+class WindowError(RunError):
+    """The dates asked for make no window (bad input); the message says which and why."""
+
+
+class NotDelivered(RuntimeError):
+    """The digest was written but not delivered; the message is the one line to show, and
+    `result` what the run produced (the flow's summary), when there is one."""
+
+    def __init__(self, message: str, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 @dataclass
 class Setup:
     seeds: Seeds
@@ -50,14 +63,28 @@ def prepare(settings: Settings) -> Setup:
 def resolve_window(
     store: Store, since: date | None, until: date | None, today: date
 ) -> tuple[date, date]:
-    """Default: from the end of the last successful window (or a week back) until today."""
+    """Default: from the end of the last rendered window (or a week back) until today. When
+    the last window already ends there, it is that window again: rebuilt, never sent twice."""
+    check_dates(since, until, today)
     until = until or today
     if since is None:
         last = store.last_window()
-        since = last.until if last is not None and last.until < until else until - timedelta(7)
-    if since > until:
-        raise RunError(f"--since {since} is after --until {until}")
+        if last is not None and last.until < until:
+            since = last.until
+        elif last is not None and last.until == until:
+            since = last.since
+        else:
+            since = until - timedelta(7)
     return since, until
+
+
+def check_dates(since: date | None, until: date | None, today: date) -> None:
+    """Refuse a window that cannot be right: one ending after today (it would never be
+    finished), or one starting after it ends."""
+    if until is not None and until > today:
+        raise WindowError(f"--until {until} is after today ({today})")
+    if since is not None and since > (until or today):
+        raise WindowError(f"--since {since} is after --until {until or today}")
 
 
 def collect(
@@ -267,12 +294,79 @@ def _verdicts(checks: list[Any]) -> set[tuple[str, str, str, str]]:
 
 
 def deliver_pending(settings: Settings, store: Store, send: bool, current: Window) -> list[str]:
-    """Deliver this window's digest and any earlier one whose delivery failed, on each channel
-    the settings choose; one line per window and channel.
+    """Deliver this window's digest and any earlier one still pending (held by --no-send, or
+    whose delivery failed), on each channel the settings choose; one line per window and
+    channel. Without `send` nothing goes out and this window stays pending.
 
-    At most once per channel: a window is marked "sending" there before the conversation
-    starts, so a run that dies mid-send leaves it "unknown" and it is reported, never sent twice.
+    At most once per channel: a window is marked "sending" before the conversation starts, so
+    a run that dies mid-send leaves it "unknown" and it is reported, never sent twice.
     """
+    lines = _interrupted(settings, store)
+    chosen = deliverers(settings)
+    store.open_deliveries(current.id, [deliverer.channel for deliverer in chosen])
+    if not send:
+        return [*lines, f"{current.label}: not sent (--no-send); `kapwatch send` sends it"]
+    for deliverer in chosen:
+        for window in store.pending_windows(deliverer.channel):
+            lines.append(_deliver(settings, store, deliverer, window))
+    return lines
+
+
+def undelivered(settings: Settings, store: Store) -> list[str]:
+    """One line per rendered window whose digest is still to go out on a chosen channel, with
+    why (the last error); empty when everything went out."""
+    lines = []
+    for deliverer in deliverers(settings):
+        for window in store.pending_windows(deliverer.channel):
+            detail = store.delivery_detail(window.id, deliverer.channel)
+            lines.append(f"{window.label} ({deliverer.channel}): {detail or 'pending'}")
+    return lines
+
+
+SENT_ALREADY = (DeliveryState.SENT, DeliveryState.OUTBOX, DeliveryState.SENDING)
+ALREADY = {
+    DeliveryState.SENT: "already sent",
+    DeliveryState.OUTBOX: "already written to the outbox",
+    DeliveryState.SENDING: "perhaps sent already (a send began and never finished)",
+    DeliveryState.UNKNOWN: "perhaps sent already (a run stopped while sending it)",
+}
+
+
+def send_windows(settings: Settings, store: Store, label: str | None, again: bool) -> list[str]:
+    """`kapwatch send`: every pending window (no label), or the one named, on each channel;
+    a window already delivered (or maybe delivered: unknown) only with `again`. Raises
+    WindowError for an unknown label, RunError when that window has no digest, NotDelivered
+    when a delivery failed."""
+    lines = _interrupted(settings, store)
+    chosen = deliverers(settings)
+    if label is None:
+        for deliverer in chosen:
+            lines += [
+                _deliver(settings, store, deliverer, w)
+                for w in store.pending_windows(deliverer.channel)
+            ]
+    else:
+        window = store.window_by_label(label)
+        if window is None:
+            raise WindowError(f"no window {label!r} (`kapwatch digests` lists them)")
+        if window.rendered is None:
+            raise RunError(f"{label}: no digest was written for this window")
+        states = store.deliveries(window.id)
+        for deliverer in chosen:
+            state = states.get(deliverer.channel)
+            if state in (*SENT_ALREADY, DeliveryState.UNKNOWN) and not again:
+                lines.append(f"{label}: {ALREADY[state]}; not sent again (--again sends it)")
+            else:
+                lines.append(_deliver(settings, store, deliverer, window))
+    failed = undelivered(settings, store)
+    if failed:
+        raise NotDelivered("not delivered: " + "; ".join(failed))
+    return lines or ["nothing to send: every digest has been delivered"]
+
+
+def _interrupted(settings: Settings, store: Store) -> list[str]:
+    """Windows whose send began but never finished (a run died mid-send): marked unknown and
+    reported, never resent."""
     lines = []
     for window, channel in store.interrupted_deliveries():
         store.mark_delivery(
@@ -282,15 +376,6 @@ def deliver_pending(settings: Settings, store: Store, send: bool, current: Windo
             f"{window.label}: a run stopped while sending it; not resent (check the inbox, or "
             f"the outbox at {settings.outbox_dir})"
         )
-    chosen = deliverers(settings)
-    if not send:
-        for deliverer in chosen:
-            store.mark_delivery(current.id, deliverer.channel, DeliveryState.SKIPPED)
-        return [*lines, f"{current.label}: not sent (--no-send)"]
-    store.open_deliveries(current.id, [deliverer.channel for deliverer in chosen])
-    for deliverer in chosen:
-        for window in store.pending_windows(deliverer.channel):
-            lines.append(_deliver(settings, store, deliverer, window))
     return lines
 
 

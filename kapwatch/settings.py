@@ -57,6 +57,8 @@ class Settings:
         except (OSError, KeyError):
             return "reader"
 
+    debug: bool = False  # tracebacks and Prefect's console lines (read before anything else too)
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'kapwatch.db'}"
@@ -107,6 +109,9 @@ class Settings:
                 raise SettingsError(f"KAPWATCH_{name}: must not be negative, got {raw!r}")
             return value
 
+        port = int(number("SMTP_PORT", 0, int))
+        if get("SMTP_PORT") and not 1 <= port <= 65535:
+            raise SettingsError(f"KAPWATCH_SMTP_PORT: expected a port from 1 to 65535, got {port}")
         security = get("SMTP_SECURITY", "starttls").lower()
         if security not in SECURITY_MODES:
             raise SettingsError(
@@ -139,7 +144,7 @@ class Settings:
             ncbi_api_key=get("NCBI_API_KEY"),
             ncbi_tool=get("NCBI_TOOL", "kapwatch"),
             smtp_host=get("SMTP_HOST"),
-            smtp_port=int(number("SMTP_PORT", 0, int)),
+            smtp_port=port,
             smtp_user=get("SMTP_USER"),
             smtp_password=env.get("KAPWATCH_SMTP_PASSWORD", ""),
             smtp_security=security,
@@ -150,6 +155,7 @@ class Settings:
             http_timeout=number("HTTP_TIMEOUT", 30.0),
             reviewer=get("REVIEWER"),
             review_url=review_url.rstrip("/"),
+            debug=get("DEBUG") not in ("", "0"),
         )
 
 

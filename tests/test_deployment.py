@@ -77,7 +77,6 @@ def test_deploy_trigger_by_hand_and_a_worker_runs_it(
     home = tmp_path / "home"
     env = {
         **prefect_server,
-        "PWD": str(ROOT),  # prefect.yaml's pull step records the folder deploy ran in
         "KAPWATCH_HOME": str(home),
         "KAPWATCH_SEEDS_DIR": str(SEEDS_DIR),
         "KAPWATCH_FEEDS_FILE": str(write_feeds(tmp_path / "feeds.toml", standin.url)),
@@ -86,6 +85,9 @@ def test_deploy_trigger_by_hand_and_a_worker_runs_it(
     }
     prefect(env, "work-pool", "create", "kapwatch", "--type", "process")
     prefect(env, "--no-prompt", "deploy", "--all")
+    # Nothing machine-specific is recorded: the worker imports kapwatch wherever it runs.
+    spec = prefect(env, "deployment", "inspect", "weekly-digest/kapwatch-weekly")
+    assert str(ROOT) not in spec and "kapwatch.flow:weekly_digest" in spec
     out = prefect(
         env,
         "deployment",

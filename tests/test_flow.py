@@ -71,7 +71,7 @@ def test_weekly_digest_flow_over_two_windows(
     with get_client(sync_client=True) as client:
         names = {run.name for run in client.read_flow_runs()}
         artifacts = client.read_artifacts()
-    assert "digest 2026-11-09..2026-11-15" in names
+    assert "digest 2026-W46 (2026-11-09..2026-11-15)" in names
     # No secret in anything the runs wrote: kapwatch's files, Prefect's database (parameters,
     # logs, artifacts) and the emails.
     from prefect.settings import PREFECT_API_DATABASE_CONNECTION_URL
@@ -107,7 +107,8 @@ def test_prefect_yaml_deployment_fits_the_flow() -> None:
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     (deployment,) = spec["deployments"]
-    assert deployment["entrypoint"] == "flows/weekly_digest.py:weekly_digest"
+    assert deployment["entrypoint"] == "kapwatch.flow:weekly_digest"
+    assert spec["pull"] == []  # nothing machine-specific: the worker imports kapwatch
     weekly_digest.validate_parameters(deployment.get("parameters", {}))
     (schedule,) = deployment["schedules"]
     assert schedule["cron"] == "0 7 * * 1"

@@ -69,12 +69,60 @@ def test_failed_send_stays_pending_and_goes_next_run(
     assert [m["X-Kapwatch-Window"] for m in inbox.messages] == ["2026-W46", "2026-W47"]
 
 
-def test_no_send_writes_nothing_and_is_not_sent_later(settings: Settings) -> None:
+def test_no_send_leaves_the_window_pending_for_the_next_run(settings: Settings) -> None:
     store = Store(settings.db_url)
     _, lines = run_week(settings, store, WEEK1, send=False)
-    assert lines == ["2026-W46: not sent (--no-send)"]
+    assert lines == ["2026-W46: not sent (--no-send); `kapwatch send` sends it"]
+    assert pipeline.undelivered(settings, store) == ["2026-W46 (email): pending"]
     _, lines = run_week(settings, store, WEEK2)
-    assert lines == [f"2026-W47: written to {settings.outbox_dir / '2026-W47.eml'}"]
+    assert lines == [
+        f"2026-W46: written to {settings.outbox_dir / '2026-W46.eml'}",
+        f"2026-W47: written to {settings.outbox_dir / '2026-W47.eml'}",
+    ]
+    assert pipeline.undelivered(settings, store) == []
+
+
+def test_send_delivers_a_week_once_unless_again(
+    settings: Settings, smtp_server: tuple[Controller, Inbox]
+) -> None:
+    controller, inbox = smtp_server
+    settings = mailing_to(settings, controller.port)
+    store = Store(settings.db_url)
+    run_week(settings, store, WEEK1, send=False)
+    assert pipeline.send_windows(settings, store, None, again=False) == [
+        "2026-W46: emailed to team@example.org"
+    ]
+    assert pipeline.send_windows(settings, store, "2026-W46", again=False) == [
+        "2026-W46: already sent; not sent again (--again sends it)"
+    ]
+    assert pipeline.send_windows(settings, store, None, again=False) == [
+        "nothing to send: every digest has been delivered"
+    ]
+    pipeline.send_windows(settings, store, "2026-W46", again=True)
+    assert [m["X-Kapwatch-Window"] for m in inbox.messages] == ["2026-W46", "2026-W46"]
+    with pytest.raises(pipeline.WindowError, match="no window '2026-W01'"):
+        pipeline.send_windows(settings, store, "2026-W01", again=False)
+
+
+def test_a_failed_send_raises_not_delivered(settings: Settings) -> None:
+    store = Store(settings.db_url)
+    down = replace(
+        settings, smtp_host="127.0.0.1", smtp_port=1, smtp_security="none", smtp_timeout=2.0
+    )
+    run_week(down, store, WEEK1, send=False)
+    with pytest.raises(pipeline.NotDelivered, match=r"2026-W46 \(email\): .*refused"):
+        pipeline.send_windows(down, store, "2026-W46", again=False)
+
+
+def test_dates_after_today_or_reversed_are_refused() -> None:
+    from datetime import date
+
+    today = date(2026, 11, 23)
+    with pytest.raises(pipeline.WindowError, match="--until 2026-11-24 is after today"):
+        pipeline.check_dates(None, date(2026, 11, 24), today)
+    with pytest.raises(pipeline.WindowError, match="--since 2026-11-24 is after --until"):
+        pipeline.check_dates(date(2026, 11, 24), None, today)
+    pipeline.check_dates(date(2026, 11, 16), today, today)
 
 
 def test_every_source_failing_means_no_digest(settings: Settings) -> None:
@@ -127,3 +175,6 @@ def test_default_window_runs_from_the_end_of_the_last_one(settings: Settings) ->
     assert pipeline.resolve_window(store, None, None, today) == (WEEK1[1], today)
     with pytest.raises(pipeline.RunError, match="--since 2026-11-30 is after --until"):
         pipeline.resolve_window(store, date(2026, 11, 30), None, today)
+    # A window that already ends today is the same window again (rebuilt, never resent).
+    run_week(settings, store, (WEEK1[1], today))
+    assert pipeline.resolve_window(store, None, None, today) == (WEEK1[1], today)

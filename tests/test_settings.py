@@ -44,6 +44,8 @@ def test_values_are_read_and_normalised() -> None:
     [
         ("KAPWATCH_SMTP_SECURITY", "tls", "KAPWATCH_SMTP_SECURITY"),
         ("KAPWATCH_SMTP_PORT", "twenty-five", "KAPWATCH_SMTP_PORT"),
+        ("KAPWATCH_SMTP_PORT", "99999", "from 1 to 65535"),
+        ("KAPWATCH_SMTP_PORT", "0", "from 1 to 65535"),
         ("KAPWATCH_TIMEZONE", "Mars/Olympus", "KAPWATCH_TIMEZONE"),
         ("KAPWATCH_EUTILS_URL", "ftp://x", "KAPWATCH_EUTILS_URL"),
         ("KAPWATCH_MAIL_TO", "not-an-address", "KAPWATCH_MAIL_TO"),

@@ -16,7 +16,7 @@ from kapwatch.vocabulary import VERDICTS
 
 
 def _open() -> tuple[Store, Seeds, str]:
-    from kapwatch.cli import INPUT_ERRORS, fail, load_settings
+    from kapwatch.cli.common import INPUT_ERRORS, fail, load_settings
     from kapwatch.seeds.articles import load_seeds
 
     settings = load_settings()
@@ -42,7 +42,7 @@ def review(
     ] = None,
 ) -> None:
     """Review the engine's suggested links on a local web page (or --export the verdicts)."""
-    from kapwatch.cli import console, err, fail
+    from kapwatch.cli.common import console, err, fail
 
     store, seeds, reviewer = _open()
     if export is not None:
@@ -73,7 +73,7 @@ def verdict(
     note: Annotated[str, typer.Option(help="Why, in a line.")] = "",
 ) -> None:
     """Record a verdict on a study and a claim: it overrides the engine from now on."""
-    from kapwatch.cli import console, fail
+    from kapwatch.cli.common import console, fail
 
     store, seeds, reviewer = _open()
     try:
@@ -90,7 +90,7 @@ def claims(
     """Every claim with its ledger: links a reader confirmed and links only suggested, apart."""
     from rich.table import Table
 
-    from kapwatch.cli import console
+    from kapwatch.cli.common import console
 
     store, seeds, _ = _open()
     rows = claims_ledger(store, seeds)

@@ -9,7 +9,7 @@ from pathlib import Path
 from kapwatch.seeds.claims import Family, annotate
 from kapwatch.seeds.lexicon import Lexicon, load_lexicon
 from kapwatch.store.dedupe import fold, normalize_doi
-from kapwatch.tomlfile import read_toml, tables
+from kapwatch.tomlfile import read_toml, tables, unknown_keys
 
 
 class SeedError(ValueError):
@@ -290,11 +290,17 @@ def parse_article(
 # --- the seeds folder -----------------------------------------------------------------------
 
 
+MANIFEST_KEYS = ("file", "id", "title", "publisher")  # an [[articles]] table's keys
+
+
 def load_seeds(seeds_dir: Path) -> Seeds:
     """Read manifest.toml, concepts.toml and every article the manifest names."""
     manifest_path = seeds_dir / "manifest.toml"
     manifest = read_toml(manifest_path, SeedError, "is KAPWATCH_SEEDS_DIR right?")
+    unknown_keys(manifest, ("articles",), manifest_path, "the file", SeedError)
     entries = tables(manifest, "articles", manifest_path, SeedError, ("file", "id"), False)
+    for index, (_where, entry) in enumerate(entries):
+        unknown_keys(entry, MANIFEST_KEYS, manifest_path, f"articles[{index}]", SeedError)
     lexicon = load_lexicon(seeds_dir / "concepts.toml")
     articles = []
     seen_ids: set[str] = set()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from kapwatch.tomlfile import read_toml
+from kapwatch.tomlfile import read_toml, unknown_keys
 
 ROLES = ("drug", "therapy", "condition", "outcome", "exclude")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -173,8 +173,13 @@ class Lexicon:
         return {c.name: c for c in self.concepts}
 
 
+# A [concepts.<name>] table's keys.
+CONCEPT_KEYS = ("role", "terms", "mesh", "query", "family", "unless", "group", "text_words")
+
+
 def load_lexicon(path: Path) -> Lexicon:
     data = read_toml(path, LexiconError)
+    unknown_keys(data, ("concepts",), path, "the file", LexiconError)
     table = data.get("concepts")
     if not isinstance(table, dict) or not table:
         raise LexiconError(f"{path}: no [concepts.<name>] tables")
@@ -183,6 +188,7 @@ def load_lexicon(path: Path) -> Lexicon:
         where = f"{path}: concepts.{name}"
         if not isinstance(entry, dict):
             raise LexiconError(f"{where}: expected a table")
+        unknown_keys(entry, CONCEPT_KEYS, path, f"concepts.{name}", LexiconError)
         role = entry.get("role")
         if role not in ROLES:
             raise LexiconError(f"{where}: role must be one of {', '.join(ROLES)}, got {role!r}")

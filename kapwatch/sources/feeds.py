@@ -25,7 +25,7 @@ from kapwatch.sources.base import NotModified, Period, Source, SourceError
 from kapwatch.sources.records import Record
 from kapwatch.sources.retry import GaveUp, Retryable, retrying
 from kapwatch.store.dedupe import normalize_doi
-from kapwatch.tomlfile import read_toml, tables
+from kapwatch.tomlfile import read_toml, tables, unknown_keys
 
 if TYPE_CHECKING:
     from kapwatch.seeds.articles import Seeds
@@ -111,10 +111,16 @@ def sources(settings: Settings, seeds: Seeds) -> list[Source]:
     ]
 
 
+FEED_KEYS = ("name", "url", "publisher", "kind")  # a [[feeds]] table's keys
+
+
 def load_feeds(path: Path) -> list[Feed]:
     data = read_toml(path, FeedsFileError, "set KAPWATCH_FEEDS_FILE?")
+    unknown_keys(data, ("feeds",), path, "the file", FeedsFileError)
     feeds: list[Feed] = []
-    for where, entry in tables(data, "feeds", path, FeedsFileError, ("name", "url")):
+    entries = tables(data, "feeds", path, FeedsFileError, ("name", "url"))
+    for index, (where, entry) in enumerate(entries):
+        unknown_keys(entry, FEED_KEYS, path, f"feeds[{index}]", FeedsFileError)
         name, url = entry["name"].strip(), entry["url"].strip()
         if name.lower() == "pubmed":
             raise FeedsFileError(f"{where}: the name 'pubmed' is reserved for the PubMed source")

@@ -133,3 +133,27 @@ class Windows(Database):
                 select(Delivery.channel, Delivery.state).where(Delivery.window_id == window_id)
             )
             return {channel: DeliveryState(state) for channel, state in rows}
+
+    def delivery_detail(self, window_id: int, channel: str) -> str:
+        """The last error, or where the digest went, on that channel ("" when none)."""
+        with self.session() as s:
+            detail = s.scalar(
+                select(Delivery.detail).where(
+                    Delivery.window_id == window_id, Delivery.channel == channel
+                )
+            )
+            return detail or ""
+
+    def window_by_label(self, label: str) -> Window | None:
+        with self.session() as s:
+            return s.scalars(select(Window).where(Window.label == label)).first()
+
+    def history(self) -> list[tuple[Window, list[Delivery]]]:
+        """Every window, oldest first, with its delivery on each channel."""
+        with self.session() as s:
+            windows = s.scalars(select(Window).order_by(Window.until, Window.id)).all()
+            rows = s.scalars(select(Delivery).order_by(Delivery.channel)).all()
+            by_window: dict[int, list[Delivery]] = {}
+            for row in rows:
+                by_window.setdefault(row.window_id, []).append(row)
+            return [(w, by_window.get(w.id, [])) for w in windows]

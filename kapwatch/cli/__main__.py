@@ -1,0 +1,5 @@
+"""`python -m kapwatch.cli`."""
+
+from kapwatch.cli import main
+
+main()
