@@ -43,6 +43,7 @@ class Settings:
     mail_to: tuple[str, ...] = ()
     timezone: str = "UTC"
     http_timeout: float = 30.0
+    public_url: str = ""  # where digests/ is published: absolute links in the feed and email
 
     @property
     def db_url(self) -> str:
@@ -112,6 +113,9 @@ class Settings:
         for address in mail_to:
             if "@" not in address or any(c in address for c in "\r\n <>"):
                 raise SettingsError(f"KAPWATCH_MAIL_TO: not an email address: {address!r}")
+        public_url = get("PUBLIC_URL")
+        if public_url and not public_url.startswith(("http://", "https://")):
+            raise SettingsError(f"KAPWATCH_PUBLIC_URL: expected an http(s) URL, got {public_url!r}")
         feeds_file = get("FEEDS_FILE")
         return cls(
             home=Path(get("HOME", "./var")),
@@ -132,6 +136,7 @@ class Settings:
             mail_to=mail_to,
             timezone=timezone,
             http_timeout=number("HTTP_TIMEOUT", 30.0),
+            public_url=public_url.rstrip("/"),
         )
 
 
