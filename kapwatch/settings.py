@@ -113,9 +113,6 @@ class Settings:
         for address in mail_to:
             if "@" not in address or any(c in address for c in "\r\n <>"):
                 raise SettingsError(f"KAPWATCH_MAIL_TO: not an email address: {address!r}")
-        public_url = get("PUBLIC_URL")
-        if public_url and not public_url.startswith(("http://", "https://")):
-            raise SettingsError(f"KAPWATCH_PUBLIC_URL: expected an http(s) URL, got {public_url!r}")
         feeds_file = get("FEEDS_FILE")
         return cls(
             home=Path(get("HOME", "./var")),
@@ -136,8 +133,15 @@ class Settings:
             mail_to=mail_to,
             timezone=timezone,
             http_timeout=number("HTTP_TIMEOUT", 30.0),
-            public_url=public_url.rstrip("/"),
+            public_url=read_public_url(get("PUBLIC_URL")),
         )
+
+
+def read_public_url(raw: str) -> str:
+    """KAPWATCH_PUBLIC_URL: empty, or an http(s) URL without its trailing slash."""
+    if raw and not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"KAPWATCH_PUBLIC_URL: expected an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
 
 
 def env_names() -> list[str]:
