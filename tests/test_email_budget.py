@@ -108,6 +108,9 @@ def test_a_small_week_is_whole_in_the_email(seeds: Seeds, tmp_path: Path) -> Non
     assert whole <= 100_000 and len(files.listed) == 8 and "The full digest holds" not in html
     # Without a public URL the email names the file (nothing to link to).
     assert 'href="#s1"' in html and "https://example.org" not in html
+    # Old studies new to PubMed this week (the demo's replayed recordings) are said to be so.
+    assert "8 of them were published more than a year earlier" in html
+    assert "published 2025-" in html
 
 
 def test_the_headline_leads_with_challenges(seeds: Seeds) -> None:
