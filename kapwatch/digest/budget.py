@@ -81,20 +81,33 @@ def fit_email(env: Environment, base: dict[str, Any], candidates: list[dict[str,
 
 def seven_bit(html: str) -> str:
     """ASCII (character references for the rest) in lines of at most LINE characters, broken
-    at spaces: the HTML reads the same and travels as 7bit."""
+    at spaces or after a ';' of an inline style: the HTML reads the same and travels as 7bit."""
     html = html.encode("ascii", "xmlcharrefreplace").decode("ascii")
     lines = []
     for line in html.splitlines():
         while len(line) > LINE:
-            cut = line.rfind(" ", 0, LINE)
-            if cut <= 0:
-                cut = line.find(" ", LINE)
-                if cut < 0:
-                    break
-            lines.append(line[:cut])
+            cut = _break(line)
+            if cut < 0:
+                break
+            if line[cut] == " ":
+                lines.append(line[:cut])
+            else:  # after a style's ';'
+                lines.append(line[: cut + 1])
             line = line[cut + 1 :]
         lines.append(line)
     return "\n".join(lines) + "\n"
 
 
-NON_ASCII = re.compile(r"[^\x00-\x7f]")
+STYLE_BREAK = re.compile(r"(?<![&#\w])(?:[a-z-]+:[^;\"<>]*);")  # 'color:#fff;', not '&middot;'
+
+
+def _break(line: str) -> int:
+    """Where to break a long line: the last space or style ';' within LINE, else the first."""
+    candidates = [line.rfind(" ", 0, LINE)]
+    candidates += [m.end() - 1 for m in STYLE_BREAK.finditer(line, 0, LINE) if m.end() <= LINE]
+    best = max(candidates)
+    if best > 0:
+        return best
+    later = [i for i in (line.find(" ", LINE),) if i > 0]
+    later += [m.end() - 1 for m in STYLE_BREAK.finditer(line, LINE)][:1]
+    return min(later) if later else -1
