@@ -279,8 +279,9 @@ def render_window(
         ledger=store.claim_ledger(),
         review={"pending": store.pending_reviews(), "url": settings.review_url},
     )
-    files = render(context, settings.digests_dir)
-    files.extras = write_exports(context, settings.digests_dir)
+    public = settings.public_url or None
+    files = render(context, settings.digests_dir, public_url=public)
+    files.extras = write_exports(context, settings.digests_dir, public)
     store.mark_rendered(window.id, context["sources"])
     store.mark_citations(window.id, verdicts)
     return files

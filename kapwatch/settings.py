@@ -58,6 +58,7 @@ class Settings:
             return "reader"
 
     debug: bool = False  # tracebacks and Prefect's console lines (read before anything else too)
+    public_url: str = ""  # where digests/ is published: absolute links in the feed and email
 
     @property
     def db_url(self) -> str:
@@ -156,7 +157,15 @@ class Settings:
             reviewer=get("REVIEWER"),
             review_url=review_url.rstrip("/"),
             debug=get("DEBUG") not in ("", "0"),
+            public_url=read_public_url(get("PUBLIC_URL")),
         )
+
+
+def read_public_url(raw: str) -> str:
+    """KAPWATCH_PUBLIC_URL: empty, or an http(s) URL without its trailing slash."""
+    if raw and not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"KAPWATCH_PUBLIC_URL: expected an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
 
 
 def env_names() -> list[str]:

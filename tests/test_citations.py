@@ -251,7 +251,7 @@ def test_a_study_sent_last_week_and_retracted_since_is_flagged(
     assert [s["pmid"] for s in earlier] == ["90000001"]
     assert earlier[0]["news"] == ["retracted"] and "retracted" in earlier[0]["flags"]
     text = (settings.digests_dir / f"{second['label']}.txt").read_text(encoding="utf-8")
-    assert "NEWS ABOUT STUDIES SENT BEFORE" in text and "RETRACTED" in text
+    assert "CHANGES TO STUDIES ALREADY SENT" in text and "RETRACTED" in text
     # Claims health was shown in full the first week and is one line now it has not changed.
     assert "Unchanged since the last digest" in text
     first_text = (settings.digests_dir / f"{first['label']}.txt").read_text(encoding="utf-8")

@@ -83,7 +83,10 @@ def test_claim_update_with_stance_and_evidence(store: Store, seeds: Seeds, tmp_p
     html = out["files"].html.read_text()
     assert "supports" in html and "https://pubmed.ncbi.nlm.nih.gov/39000001/" in html
     text = out["files"].text.read_text()
-    assert re.search(r"SUPPORTS( \(possible link\))?: Ketamine and written exposure therapy", text)
+    assert "1. Ketamine and written exposure therapy for PTSD" in text
+    assert re.search(
+        r"SUPPORTS( \(possible link\))?: In PTSD, ketamine with written exposure", text
+    )
     assert wet["family"] == "durability" and 0 <= wet["confidence"] <= 1
     assert wet["strength"] in ("strong", "possible")
     restated = {c["id"]: c["restated"] for c in data["claims"]}
@@ -147,7 +150,7 @@ def test_news_about_an_earlier_study_is_listed_and_flagged(
     (item,) = data["studies"]
     assert item["new"] is False and item["news"] == ["retracted"] and "retracted" in item["flags"]
     assert data["summary"]["news"] == 1 and data["summary"]["new_studies"] == 0
-    assert "News about studies sent before" in out["files"].html.read_text()
+    assert "Changes to studies already sent" in out["files"].html.read_text()
     assert "RETRACTED: Ketamine for PTSD" in out["files"].text.read_text()
 
 
@@ -211,7 +214,7 @@ def sedation(n: int) -> Record:
     )
 
 
-def test_the_email_lists_the_strongest_and_counts_the_rest(
+def test_each_study_is_one_card_and_the_rest_are_counted(
     store: Store, seeds: Seeds, tmp_path: Path
 ) -> None:
     window = store.open_window(date(2026, 11, 16), date(2026, 11, 22))
@@ -220,16 +223,20 @@ def test_the_email_lists_the_strongest_and_counts_the_rest(
     context = build_context(window, studies, [], seeds, seeds.query(), [], shown=2)
     files = render(context, tmp_path)
 
-    (update,) = [u for u in context["updates"] if u["claim"]["id"] == "kap-ptsd-05"] or [
-        max(context["updates"], key=lambda u: len(u["studies"]) + u["more"])
-    ]
-    assert len(update["studies"]) == 2 and update["more"] == 3
+    assert context["cards"] == 5 and len(context["candidates"]) == 5
     assert len(context["screened_out"]) == 2 and context["more"]["screened_out"] == 2
     assert context["summary"]["new_studies"] == 9 and context["summary"]["relevant"] == 5
-    text = files.text.read_text()
-    assert "...and 3 more on this claim, in 2026-W47.json and 2026-W47.ris." in text
+    text, html = files.text.read_text(), files.html.read_text()
     assert "SCREENED OUT (4)" in text and "...and 2 more, in 2026-W47.json." in text
-    assert "&hellip;and 3 more on this claim" in files.html.read_text()
+    for n in range(5):
+        # Each study once, however many claims it bears on; the claims are inside its card.
+        title = f"Ketamine and written exposure therapy for PTSD: site {n}"
+        assert text.count(title) == 1 and html.count(title) == 1
+        assert files.email_text.read_text().count(title) == 1
+    assert html.count('<div id="s') == 5 and 'href="#s1"' in html
+    # The headline names the claim and comes before the first card.
+    assert html.index('id="headline"') < html.index('id="s1"')
+    assert "New supporting or extending evidence for '" in context["summary"]["headline"]
     # The JSON lists every study, strongest first, whatever the email shows.
     data = json.loads(files.json.read_text())
     assert len(data["studies"]) == 9

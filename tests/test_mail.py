@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,6 +45,26 @@ def test_multipart_alternative_with_a_safe_subject(tmp_path: Path) -> None:
     assert [p.get_content_type() for p in email.iter_parts()] == ["text/plain", "text/html"]
     assert email["Subject"] == "Digest Bcc: evil@example.org"
     assert email["Bcc"] is None
+
+
+def test_message_id_is_one_line_in_the_senders_domain_and_date_is_local(
+    tmp_path: Path,
+) -> None:
+    from email import message_from_bytes
+    from email.utils import parsedate_to_datetime
+
+    settings = settings_for(
+        tmp_path, mail_from="KAP digest <digest@lab.example.org>", timezone="Europe/Berlin"
+    )
+    raw = bytes(build_message(settings, message()))
+    header = raw.split(b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n", 1)[0].decode()
+    (line,) = [x for x in header.splitlines() if x.startswith("Message-ID:")]
+    assert re.fullmatch(r"Message-ID: <kapwatch\.2026-W47\.[0-9a-f]{12}@lab\.example\.org>", line)
+    parsed = message_from_bytes(raw)
+    assert parsed["Message-ID"] == line.removeprefix("Message-ID: ")  # no leading space
+    sent = parsedate_to_datetime(parsed["Date"])
+    assert sent.utcoffset() == sent.astimezone(settings.tz).utcoffset()
+    assert not parsed["Date"].endswith("-0000")
 
 
 def test_sends_over_smtp_to_every_recipient(

@@ -22,7 +22,14 @@ from .helpers import WEEK1, run_week
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SECTIONS = ["Claims with new evidence", "Other new relevant studies", "Sources", "PubMed query"]
+SECTIONS = [
+    "Claims with new evidence",
+    "The week's studies, each once",
+    "Other new relevant studies",
+    "Sources",
+    "PubMed query",
+]
+FIRST_SCREEN = 900  # px: the headline and the first challenge must be on it
 # The browser loads the digest in a frame of the given width and reports what overflows.
 PROBE = """<!DOCTYPE html><html><body style="margin:0">
 <iframe id="f" src="{page}" style="width:{width}px;height:20000px;border:0"></iframe>
@@ -32,8 +39,12 @@ document.getElementById("f").addEventListener("load", function () {{
   var wide = Array.from(doc.querySelectorAll("body *")).filter(function (el) {{
     return el.getBoundingClientRect().right > root.clientWidth + 1; }}).map(function (el) {{
     return el.tagName; }});
+  function bottom(el) {{ return el ? el.getBoundingClientRect().bottom : null; }}
+  function top(el) {{ return el ? el.getBoundingClientRect().top : null; }}
   document.body.setAttribute("data-probe", JSON.stringify({{
     scroll: root.scrollWidth, client: root.clientWidth, wide: wide,
+    headline: bottom(doc.getElementById("headline")),
+    challenge: top(doc.querySelector(".challenge")),
     headings: Array.from(doc.querySelectorAll("h2")).map(function (h) {{
       return h.textContent.trim(); }}) }}));
 }});
@@ -82,19 +93,19 @@ def chromium(*args: str) -> str:
     return done.stdout
 
 
-@pytest.mark.parametrize("width", [375, 1024])
-def test_layout_fits_and_every_section_is_there(
-    served_digest: tuple[str, Path], width: int
+@pytest.mark.parametrize("page", ["2026-W46.html", "2026-W46.email.html"])
+@pytest.mark.parametrize("width", [390, 1024])
+def test_the_week_opens_on_its_headline_and_fits(
+    served_digest: tuple[str, Path], width: int, page: str
 ) -> None:
     base, folder = served_digest
-    (folder / f"probe{width}.html").write_text(
-        PROBE.format(page="2026-W46.html", width=width), encoding="utf-8"
-    )
+    probe_page = f"probe{width}-{page}"
+    (folder / probe_page).write_text(PROBE.format(page=page, width=width), encoding="utf-8")
     dom = chromium(
         "--window-size=1200,900",
         "--virtual-time-budget=5000",
         "--dump-dom",
-        f"{base}/probe{width}.html",
+        f"{base}/{probe_page}",
     )
     raw = dom.split('data-probe="', 1)[1].split('"', 1)[0]
     probe = json.loads(html.unescape(raw))
@@ -102,18 +113,22 @@ def test_layout_fits_and_every_section_is_there(
     assert probe["scroll"] <= probe["client"], f"horizontal overflow at {width}px: {probe['wide']}"
     for section in SECTIONS:
         assert section in probe["headings"]
+    assert 0 < probe["headline"] <= FIRST_SCREEN, probe
+    if probe["challenge"] is not None:
+        assert probe["challenge"] <= FIRST_SCREEN, probe
 
 
 def test_screenshots_at_phone_and_desktop_widths(served_digest: tuple[str, Path]) -> None:
     base, folder = served_digest
     for width in (390, 1024):
-        shot = folder / f"digest-{width}.png"
-        chromium(
-            f"--window-size={width},1600",
-            "--hide-scrollbars",
-            f"--screenshot={shot}",
-            f"{base}/2026-W46.html",
-        )
-        header = shot.read_bytes()[:24]
-        assert header[:8] == b"\x89PNG\r\n\x1a\n"
-        assert int.from_bytes(header[16:20], "big") == width  # the PNG's own width field
+        for page in ("2026-W46.html", "2026-W46.email.html"):
+            shot = folder / f"{page.removesuffix('.html')}-{width}.png"
+            chromium(
+                f"--window-size={width},1600",
+                "--hide-scrollbars",
+                f"--screenshot={shot}",
+                f"{base}/{page}",
+            )
+            header = shot.read_bytes()[:24]
+            assert header[:8] == b"\x89PNG\r\n\x1a\n"
+            assert int.from_bytes(header[16:20], "big") == width  # the PNG's own width field

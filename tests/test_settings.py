@@ -18,7 +18,10 @@ def test_defaults_match_the_contract() -> None:
     assert s.feeds_path == Path("seeds/feeds.toml")
     assert s.eutils_url == "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
     assert s.smtp_security == "starttls" and s.smtp_port_effective == 587
-    assert s.mail_to == () and s.timezone == "UTC"
+    assert s.mail_to == () and s.timezone == "UTC" and s.public_url == ""
+    assert Settings.from_env({"KAPWATCH_PUBLIC_URL": "https://x.org/kap/"}).public_url == (
+        "https://x.org/kap"
+    )
 
 
 def test_values_are_read_and_normalised() -> None:
@@ -50,6 +53,7 @@ def test_values_are_read_and_normalised() -> None:
         ("KAPWATCH_EUTILS_URL", "ftp://x", "KAPWATCH_EUTILS_URL"),
         ("KAPWATCH_MAIL_TO", "not-an-address", "KAPWATCH_MAIL_TO"),
         ("KAPWATCH_HTTP_TIMEOUT", "-1", "KAPWATCH_HTTP_TIMEOUT"),
+        ("KAPWATCH_PUBLIC_URL", "example.org/kap", "KAPWATCH_PUBLIC_URL"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, fragment: str) -> None:

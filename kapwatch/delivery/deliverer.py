@@ -28,11 +28,15 @@ class Message:
         """The message of the digest rendered under this label (OSError, ValueError if the
         files are missing or unreadable)."""
         stem = digests_dir / label
+        # The email's parts fit its size budget; a digest rendered before they existed has
+        # only the full ones.
+        email = stem.with_name(f"{label}.email")
+        parts = email if Path(f"{email}.html").is_file() else stem
         return cls(
             label=label,
             subject=subject(read_head(Path(f"{stem}.json"))),
-            text=Path(f"{stem}.txt").read_text(encoding="utf-8"),
-            html=Path(f"{stem}.html").read_text(encoding="utf-8"),
+            text=Path(f"{parts}.txt").read_text(encoding="utf-8"),
+            html=Path(f"{parts}.html").read_text(encoding="utf-8"),
         )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import uuid
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime
 
 from kapwatch.delivery.deliverer import Delivered, DeliveryError, Message
 from kapwatch.settings import Settings, redact
@@ -25,12 +27,19 @@ def build_message(settings: Settings, message: Message) -> EmailMessage:
     email["Subject"] = " ".join(message.subject.split())
     email["From"] = settings.mail_from
     email["To"] = ", ".join(settings.mail_to) or settings.mail_from
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(idstring=f"kapwatch-{message.label}")
+    email["Date"] = format_datetime(datetime.now(settings.tz))
+    email["Message-ID"] = message_id(settings, message.label)
     email["X-Kapwatch-Window"] = message.label
     email.set_content(message.text)
     email.add_alternative(message.html, subtype="html")
     return email
+
+
+def message_id(settings: Settings, label: str) -> str:
+    """'<kapwatch.2026-W47.1a2b3c4d5e6f@example.org>': short enough never to be folded, in the
+    sender's domain (some filters score an id from another domain as spam)."""
+    domain = settings.mail_from.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<kapwatch.{label}.{uuid.uuid4().hex[:12]}@{domain}>"
 
 
 def send_smtp(settings: Settings, email: EmailMessage) -> None:

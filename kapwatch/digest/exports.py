@@ -10,13 +10,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
+from kapwatch.digest.archive import FEED_FILE, INDEX_FILE, atom_feed, index_html
+from kapwatch.digest.names import Person, ascii_word, people
+from kapwatch.digest.render import atomic, listed_studies
 
-from kapwatch.digest.render import atomic, listed_studies, read_head
-
-ATOM = "http://www.w3.org/2005/Atom"
-FEED_FILE = "feed.xml"
-FEED_SIZE = 52  # a year of weekly digests
+__all__ = ["atom_feed", "bibtex_entry", "ris_entry", "write_exports"]
 
 
 def _pages(pages: str) -> tuple[str, str]:
@@ -28,7 +26,7 @@ def ris_entry(study: dict[str, Any]) -> str:
     """One RIS record (the tagged format every reference manager imports)."""
     out: list[str] = []
     tags: list[tuple[str, str]] = [("TY", "JOUR"), ("TI", study["title"])]
-    tags += [("AU", author) for author in study["authors"]]
+    tags += [("AU", ris_name(person)) for person in authors_of(study)]
     tags += [
         ("PY", str(study["year"] or "")),
         ("DA", (study["published"] or "").replace("-", "/")),
@@ -51,14 +49,42 @@ def ris_entry(study: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def authors_of(study: dict[str, Any]) -> list[Person]:
+    return people(study["authors"], pubmed="pubmed" in (study.get("sources") or []))
+
+
+def ris_name(person: Person) -> str:
+    """'Grabski, M', 'da Silva, URL' (initials as given), or a collective name whole."""
+    return f"{person.last}, {person.first}" if person.first else person.last
+
+
+def bib_name(person: Person) -> str:
+    """'Grabski, M.'; '{da Silva}, U. R. L.' (a particle or several words braced, so BibTeX
+    keeps them in the surname); '{Canadian Respiratory Research Network}'."""
+    last = _bib_escape(person.last)
+    if person.collective or " " in person.last or person.last[:1].islower():
+        last = "{" + last + "}"
+    first = _bib_escape(person.initials or person.first)
+    return f"{last}, {first}" if first else last
+
+
 def _bib_escape(text: str) -> str:
     text = " ".join(str(text).split())
     return re.sub(r"([{}\\&%$#_])", r"\\\1", text)
 
 
+TITLE_SKIP = frozenset(
+    ["a", "an", "the", "of", "on", "in", "for", "and", "to", "with", "from", "by", "at"]
+)
+
+
 def _bib_key(study: dict[str, Any], taken: set[str]) -> str:
-    surname = re.sub(r"[^A-Za-z]", "", (study["authors"] or ["anon"])[0].split(" ")[0]) or "anon"
-    key = base = f"{surname.lower()}{study['year'] or ''}"
+    """surnameYEARfirstword ("grabski2022ketamine"), a letter added when taken."""
+    persons = authors_of(study)
+    surname = ascii_word(persons[0].last if persons else "") or "anon"
+    words = [ascii_word(w) for w in (study["title"] or "").split()]
+    first = next((w for w in words if w and w not in TITLE_SKIP), "")
+    key = base = f"{surname}{study['year'] or ''}{first}"
     suffix = ord("a")
     while key in taken:
         key = f"{base}{chr(suffix)}"
@@ -71,7 +97,7 @@ def bibtex_entry(study: dict[str, Any], taken: set[str]) -> str:
     """One @article; `taken` holds the keys used so far in the file (and gets this one)."""
     fields = {
         "title": study["title"],
-        "author": " and ".join(study["authors"]),
+        "author": " and ".join(bib_name(p) for p in authors_of(study)),
         "journal": study["journal"],
         "year": study["year"],
         "volume": study.get("volume"),
@@ -82,58 +108,20 @@ def bibtex_entry(study: dict[str, Any], taken: set[str]) -> str:
         "url": study["url"],
     }
     body = ",\n".join(
-        f"  {name} = {{{_bib_escape(value)}}}" for name, value in fields.items() if value
+        f"  {name} = {{{value if name == 'author' else _bib_escape(value)}}}"
+        for name, value in fields.items()
+        if value
     )
     return f"@article{{{_bib_key(study, taken)},\n{body}\n}}\n"
 
 
-def atom_feed(digests_dir: Path) -> bytes:
-    """An Atom 1.0 feed with one entry per digest in the folder, newest first."""
-    digests = []
-    for path in digests_dir.glob("*.json"):
-        try:
-            digests.append(read_head(path))
-        except (OSError, ValueError):
-            continue  # a half-written or foreign file is not a digest
-    digests.sort(key=lambda d: d["generated"], reverse=True)
-    digests = digests[:FEED_SIZE]
-
-    def el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> Any:
-        node = etree.SubElement(parent, f"{{{ATOM}}}{tag}", attrib=attrs)
-        if text is not None:
-            node.text = text
-        return node
-
-    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})  # type: ignore[dict-item]
-    el(feed, "id", "urn:kapwatch:digests")
-    el(feed, "title", "kapwatch: KAP literature digests")
-    el(feed, "updated", digests[0]["generated"] if digests else "1970-01-01T00:00:00+00:00")
-    author = el(feed, "author")
-    el(author, "name", "kapwatch")
-    el(feed, "link", rel="self", href=FEED_FILE)
-    for digest in digests:
-        summary, window = digest["summary"], digest["window"]
-        entry = el(feed, "entry")
-        el(entry, "id", f"urn:kapwatch:digest:{digest['label']}")
-        el(entry, "title", f"{digest['label']}: {window['since']} to {window['until']}")
-        el(entry, "updated", digest["generated"])
-        el(entry, "link", rel="alternate", type="text/html", href=f"{digest['label']}.html")
-        failed = ", ".join(summary["failed_sources"]) or "none"
-        el(
-            entry,
-            "summary",
-            f"{summary['new_studies']} new studies, {summary['relevant']} relevant, "
-            f"{summary['claim_updates']} claim updates; failed sources: {failed}.",
-        )
-    return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
-
-
-def write_exports(digest: dict[str, Any], digests_dir: Path) -> list[Path]:
-    """<label>.ris and <label>.bib (the relevant studies, written as they are read) and the
-    updated feed.xml; returns their paths."""
+def write_exports(
+    digest: dict[str, Any], digests_dir: Path, public_url: str | None = None
+) -> list[Path]:
+    """<label>.ris and <label>.bib (the relevant studies, written as they are read), the
+    updated feed.xml and the archive's index.html; returns their paths."""
     ris = digests_dir / f"{digest['label']}.ris"
     bib = digests_dir / f"{digest['label']}.bib"
-    feed = digests_dir / FEED_FILE
     taken: set[str] = set()
     with atomic(ris) as ris_out, atomic(bib) as bib_out:
         first = True
@@ -143,6 +131,9 @@ def write_exports(digest: dict[str, Any], digests_dir: Path) -> list[Path]:
                 ris_out.write(gap + ris_entry(study))
                 bib_out.write(gap + bibtex_entry(study, taken))
                 first = False
+    feed, index = digests_dir / FEED_FILE, digests_dir / INDEX_FILE
     with atomic(feed) as out:
-        out.write(atom_feed(digests_dir).decode("utf-8"))
-    return [ris, bib, feed]
+        out.write(atom_feed(digests_dir, public_url).decode("utf-8"))
+    with atomic(index) as out:
+        out.write(index_html(digests_dir, public_url))
+    return [ris, bib, feed, index]
