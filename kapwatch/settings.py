@@ -113,27 +113,11 @@ class Settings:
         port = int(number("SMTP_PORT", 0, int))
         if get("SMTP_PORT") and not 1 <= port <= 65535:
             raise SettingsError(f"KAPWATCH_SMTP_PORT: expected a port from 1 to 65535, got {port}")
-        security = get("SMTP_SECURITY", "starttls").lower()
-        if security not in SECURITY_MODES:
-            raise SettingsError(
-                f"KAPWATCH_SMTP_SECURITY: expected one of {', '.join(SECURITY_MODES)}, "
-                f"got {security!r}"
-            )
-        timezone = get("TIMEZONE", "UTC")
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(f"KAPWATCH_TIMEZONE: unknown time zone {timezone!r}") from None
-        eutils = get("EUTILS_URL", NCBI_EUTILS)
-        if not eutils.startswith(("http://", "https://")):
-            raise SettingsError(f"KAPWATCH_EUTILS_URL: expected an http(s) URL, got {eutils!r}")
-        mail_to = tuple(a.strip() for a in get("MAIL_TO").split(",") if a.strip())
-        for address in mail_to:
-            if "@" not in address or any(c in address for c in "\r\n <>"):
-                raise SettingsError(f"KAPWATCH_MAIL_TO: not an email address: {address!r}")
-        review_url = get("REVIEW_URL")
-        if review_url and not review_url.startswith(("http://", "https://")):
-            raise SettingsError(f"KAPWATCH_REVIEW_URL: expected an http(s) URL, got {review_url!r}")
+        security = _one_of("SMTP_SECURITY", get("SMTP_SECURITY", "starttls").lower())
+        timezone = _timezone(get("TIMEZONE", "UTC"))
+        eutils = _http_url("EUTILS_URL", get("EUTILS_URL") or NCBI_EUTILS)
+        mail_to = _addresses(get("MAIL_TO"))
+        review_url = _http_url("REVIEW_URL", get("REVIEW_URL"))
         feeds_file = get("FEEDS_FILE")
         return cls(
             home=Path(get("HOME", "./var")),
@@ -159,6 +143,37 @@ class Settings:
             debug=get("DEBUG") not in ("", "0"),
             public_url=read_public_url(get("PUBLIC_URL")),
         )
+
+
+def _one_of(name: str, value: str) -> str:
+    if value not in SECURITY_MODES:
+        raise SettingsError(
+            f"KAPWATCH_{name}: expected one of {', '.join(SECURITY_MODES)}, got {value!r}"
+        )
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"KAPWATCH_TIMEZONE: unknown time zone {value!r}") from None
+    return value
+
+
+def _http_url(name: str, value: str) -> str:
+    """An http(s) URL, or empty (then the caller's default applies)."""
+    if value and not value.startswith(("http://", "https://")):
+        raise SettingsError(f"KAPWATCH_{name}: expected an http(s) URL, got {value!r}")
+    return value
+
+
+def _addresses(value: str) -> tuple[str, ...]:
+    addresses = tuple(a.strip() for a in value.split(",") if a.strip())
+    for address in addresses:
+        if "@" not in address or any(c in address for c in "\r\n <>"):
+            raise SettingsError(f"KAPWATCH_MAIL_TO: not an email address: {address!r}")
+    return addresses
 
 
 def read_public_url(raw: str) -> str:

@@ -37,9 +37,9 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from kapwatch.demo import query
 from kapwatch.sources.pubmed_xml import parse_pubmed
 from kapwatch.sources.records import Record
-from kapwatch.store.dedupe import fold, normalize_doi
 
 EFETCH_HEAD = (
     b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
@@ -283,7 +283,7 @@ class StandIn:
         clauses = [c.strip() for c in term.split(" AND ") if c.strip()]
         ranked = []
         for article in self.articles if articles is None else articles:
-            score = _score(self.record(article), clauses)
+            score = query.score(self.record(article), clauses)
             if score:
                 ranked.append((-score, article.pmid))
         return [pmid for _score, pmid in sorted(ranked)]
@@ -320,14 +320,13 @@ class StandIn:
             found = [
                 a.pmid
                 for a in self.articles
-                if _cites(self.record(a), journal, year, volume, page, author)
+                if query.cites(self.record(a), journal, year, volume, page, author)
             ]
             answer = found[0] if len(found) == 1 else "AMBIGUOUS" if found else "NOT_FOUND"
             lines.append(f"{journal}|{year}|{volume}|{page}|{author}|{key}|{answer}")
         return Reply(200, ("\n".join(lines) + "\n").encode(), TEXT, records=len(lines))
 
 
-_CLAUSE = re.compile(r"^(?P<value>.+?)\[(?P<field>\w+)\]$")
 _RANGE = re.compile(
     r'\(?\s*"?(\d{4}(?:/\d{1,2}){0,2})"?\s*\[([\w -]+)\]\s*:\s*'
     r'"?(\d{4}(?:/\d{1,2}){0,2})"?\s*\[[\w -]+\]\s*\)?'
@@ -373,73 +372,6 @@ def _date(element: Any) -> date | None:
 def _fetch_error(message: str, status: int = 200) -> Reply:
     return Reply(
         status, f"<eFetchResult><ERROR>{escape(message)}</ERROR></eFetchResult>\n".encode()
-    )
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", fold(text)))
-
-
-def _surnames(record: Record) -> list[str]:
-    return [fold(a.rsplit(" ", 1)[0] if " " in a else a) for a in record.authors]
-
-
-def _score(record: Record, clauses: list[str]) -> int:
-    """How many options of the AND-ed OR groups the record matches; 0 when a group fails."""
-    score = 0
-    for clause in clauses:
-        options = [o.strip().strip("()").strip() for o in clause.split(" OR ")]
-        matched = sum(_matches(record, option) for option in options)
-        if not matched:
-            return 0
-        score += matched
-    return score
-
-
-def _phrase(value: str, text: str) -> bool:
-    """PubMed's [tiab] phrase: the words in a row, a trailing * matching any ending."""
-    words = fold(value.rstrip("*")).split()
-    if not words:
-        return False
-    pattern = r"\b" + r"\s+".join(re.escape(w) for w in words)
-    pattern += r"[a-z0-9]*\b" if value.endswith("*") else r"\b"
-    return re.search(pattern, fold(text)) is not None
-
-
-def _matches(record: Record, clause: str) -> bool:
-    match = _CLAUSE.match(clause)
-    value, tag = (match["value"], match["field"].lower()) if match else (clause, "")
-    value = value.strip().strip('"')
-    if tag == "tiab":
-        return _phrase(value, f"{record.title} {record.abstract}")
-    if tag == "pt":
-        return value.lower() in {t.lower() for t in record.pub_types}
-    if tag == "mh":
-        return value.lower() in {m.lower() for m in record.mesh}
-    if tag == "ti":
-        return _words(value) <= _words(record.title)
-    if tag in ("au", "1au"):
-        names = _surnames(record)[:1] if tag == "1au" else _surnames(record)
-        return any(n.startswith(fold(value)) for n in names)
-    if tag == "dp":
-        first, _, last = value.partition(":")
-        return record.year is not None and int(first) <= record.year <= int(last or first)
-    if tag in ("doi", "aid"):
-        return (record.doi or "") == normalize_doi(value)
-    if tag in ("pmid", "uid"):
-        return record.pmid == value
-    return _words(value) <= _words(f"{record.title} {record.abstract}")
-
-
-def _cites(record: Record, journal: str, year: str, volume: str, page: str, author: str) -> bool:
-    names = {fold(record.journal), fold(record.journal_abbrev)}
-    first_page = re.split(r"[-–]", record.pages)[0] if record.pages else ""
-    return (
-        fold(journal) in names
-        and str(record.year) == year
-        and record.volume == volume
-        and first_page == page
-        and any(n.startswith(fold(author).split()[0]) for n in _surnames(record)[:1])
     )
 
 

@@ -249,32 +249,12 @@ def parse_article(
             continue
         for sentence in split_sentences(line):
             sentences.append(sentence)
-            cited = find_citations(sentence)
-            keys = []
-            for printed, surname, year in cited:
-                key = f"{surname}{year}"
-                if key in by_key:
-                    keys.append(key) if key not in keys else None
-                else:
-                    unresolved.append(printed)
-            concepts = lexicon.find(sentence)
-            is_claim = bool(cited) or (
-                _ASSERTS.search(sentence) is not None
-                and not _SELF_REFERENCE.search(sentence)
-                and any(lexicon.role_of(n) in ("therapy", "outcome") for n in concepts)
+            claim = _claim(
+                sentence, f"{article_id}-{len(claims) + 1:02d}", path.name, by_key, lexicon
             )
-            if is_claim:
-                claims.append(
-                    Claim(
-                        id=f"{article_id}-{len(claims) + 1:02d}",
-                        seed=path.name,
-                        text=sentence,
-                        references=keys,
-                        citations=[printed for printed, _, _ in cited],
-                        concepts=concepts,
-                        form=claim_form(concepts, lexicon),
-                    )
-                )
+            if claim is not None:
+                claims.append(claim)
+            unresolved += [p for p, s, y in find_citations(sentence) if f"{s}{y}" not in by_key]
     return Article(
         file=path.name,
         id=article_id,
@@ -284,6 +264,32 @@ def parse_article(
         references=references,
         claims=claims,
         unresolved=unresolved,
+    )
+
+
+def _claim(
+    sentence: str, claim_id: str, seed: str, by_key: dict[str, Reference], lexicon: Lexicon
+) -> Claim | None:
+    """The sentence as a claim, when it cites a reference or asserts a finding or mechanism
+    about a therapy or outcome the lexicon knows."""
+    cited = find_citations(sentence)
+    keys = list(dict.fromkeys(f"{s}{y}" for _p, s, y in cited if f"{s}{y}" in by_key))
+    concepts = lexicon.find(sentence)
+    asserts = (
+        _ASSERTS.search(sentence) is not None
+        and not _SELF_REFERENCE.search(sentence)
+        and any(lexicon.role_of(n) in ("therapy", "outcome") for n in concepts)
+    )
+    if not (cited or asserts):
+        return None
+    return Claim(
+        id=claim_id,
+        seed=seed,
+        text=sentence,
+        references=keys,
+        citations=[printed for printed, _, _ in cited],
+        concepts=concepts,
+        form=claim_form(concepts, lexicon),
     )
 
 

@@ -34,17 +34,7 @@ class BatchIndex:
         self.by_locus: dict[str, list[Study | NewStudy | int]] = {}
         self.rows: dict[int, Any] = {}  # id -> the columns the fuzzy step reads
         self.candidates: dict[int, dedupe.Candidate] = {}
-        pmids = {r.pmid for r in records if r.pmid}
-        dois = {d for d in (dedupe.normalize_doi(r.doi) for r in records) if d}
-        for record in records:  # what a record names (another version, a notice's target)
-            named_dois, named_pmids = record.other_versions()
-            dois |= {d for d in map(dedupe.normalize_doi, named_dois) if d}
-            pmids |= named_pmids | {pmid for pmid, _flag in record.notice_targets()}
-        if pmids or dois:
-            query = select(Study).options(selectinload(Study.sightings))
-            query = query.where(or_(Study.pmid.in_(pmids), Study.doi.in_(dois)))
-            for study in s.scalars(query).all():
-                self._register_ids(study)
+        self._load_by_identifier(s, records)
         titles = {k for k in (dedupe.title_key(r.title) for r in records) if k}
         titles |= {dedupe.title_key(r.notice_title) for r in records if r.notice is not None}
         authors = {a for a in (dedupe.author_key(r.first_author) for r in records) if a}
@@ -86,6 +76,21 @@ class BatchIndex:
                 self.by_head.setdefault(row.title_head, []).append(row.id)
             if row.locus:
                 self.by_locus.setdefault(row.locus, []).append(row.id)
+
+    def _load_by_identifier(self, s: Session, records: list[Record]) -> None:
+        """The stored studies a batch names by PMID or DOI: its own, and the other versions and
+        notice targets its records point to."""
+        pmids = {r.pmid for r in records if r.pmid}
+        dois = {d for d in (dedupe.normalize_doi(r.doi) for r in records) if d}
+        for record in records:  # what a record names (another version, a notice's target)
+            named_dois, named_pmids = record.other_versions()
+            dois |= {d for d in map(dedupe.normalize_doi, named_dois) if d}
+            pmids |= named_pmids | {pmid for pmid, _flag in record.notice_targets()}
+        if pmids or dois:
+            query = select(Study).options(selectinload(Study.sightings))
+            query = query.where(or_(Study.pmid.in_(pmids), Study.doi.in_(dois)))
+            for study in s.scalars(query).all():
+                self._register_ids(study)
 
     @staticmethod
     def _preprints(s: Session, records: list[Record]) -> list[Any]:

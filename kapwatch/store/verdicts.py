@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kapwatch.store.database import Database
 from kapwatch.store.models import ClaimLink, DigestItem, Study, Verdict, Window, now
-from kapwatch.vocabulary import VERDICTS, NotRelated
+from kapwatch.vocabulary import STANCE_ORDER, VERDICTS, NotRelated
 
 
 class VerdictError(ValueError):
@@ -248,19 +248,7 @@ class Verdicts(Database):
                 .join(DigestItem, DigestItem.study_id == Study.id)
                 .join(Window, Window.id == DigestItem.window_id)
             )
-            if study_ids is None:
-                unjudged = (
-                    select(ClaimLink.study_id)
-                    .outerjoin(
-                        Verdict,
-                        (Verdict.study_id == ClaimLink.study_id)
-                        & (Verdict.claim_id == ClaimLink.claim_id),
-                    )
-                    .where(Verdict.id.is_(None))
-                )
-                query = query.where(Study.id.in_(unjudged))
-            else:
-                query = query.where(Study.id.in_(study_ids))
+            query = query.where(Study.id.in_(_unjudged() if study_ids is None else study_ids))
             rows = s.execute(
                 query.order_by(
                     DigestItem.window_id.desc(), Study.first_seen.desc(), Study.id.desc()
@@ -271,7 +259,7 @@ class Verdicts(Database):
             for link in standing_links(s, study_ids=ids):
                 if study_ids is not None or not link.reviewed:
                     by_study.setdefault(link.study_id, []).append(link)
-        order = {"challenges": 0, "mixed": 1, "extends": 2, "supports": 3}
+        order = {str(stance): i for i, stance in enumerate(STANCE_ORDER)}
         return [
             QueueStudy(
                 id=row.id,
@@ -333,3 +321,9 @@ class Verdicts(Database):
 
 def _reviewed_ids(links: Iterable[Link]) -> list[int]:
     return [link.study_id for link in links if link.reviewed]
+
+
+def _unjudged() -> Select[tuple[int]]:
+    """The studies with a link no reader has judged."""
+    judged = (Verdict.study_id == ClaimLink.study_id) & (Verdict.claim_id == ClaimLink.claim_id)
+    return select(ClaimLink.study_id).outerjoin(Verdict, judged).where(Verdict.id.is_(None))
