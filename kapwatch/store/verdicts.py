@@ -232,23 +232,9 @@ class Verdicts(Database):
         each with its unjudged links (strongest first). With study_ids: those studies, judged
         links included (the page shows a study again right after a verdict)."""
         with self.session() as s:
-            query = (
-                select(
-                    Study.id,
-                    Study.pmid,
-                    Study.doi,
-                    Study.title,
-                    Study.journal,
-                    Study.published,
-                    Study.design,
-                    Study.n,
-                    Study.url,
-                    Window.label,
-                )
-                .join(DigestItem, DigestItem.study_id == Study.id)
-                .join(Window, Window.id == DigestItem.window_id)
+            query = _listed_in_windows().where(
+                Study.id.in_(_unjudged() if study_ids is None else study_ids)
             )
-            query = query.where(Study.id.in_(_unjudged() if study_ids is None else study_ids))
             rows = s.execute(
                 query.order_by(
                     DigestItem.window_id.desc(), Study.first_seen.desc(), Study.id.desc()
@@ -261,18 +247,9 @@ class Verdicts(Database):
                     by_study.setdefault(link.study_id, []).append(link)
         order = {str(stance): i for i, stance in enumerate(STANCE_ORDER)}
         return [
-            QueueStudy(
-                id=row.id,
-                pmid=row.pmid,
-                doi=row.doi,
-                title=row.title,
-                journal=row.journal,
-                published=row.published,
-                design=row.design,
-                n=row.n,
-                url=row.url,
-                window=row.label,
-                links=sorted(
+            _queue_study(
+                row,
+                sorted(
                     by_study.get(row.id, []),
                     key=lambda x: (-(x.confidence or 0), order.get(x.stance, 9), x.claim_id),
                 ),
@@ -286,37 +263,14 @@ class Verdicts(Database):
         with self.session() as s:
             links = {link.study_id: link for link in standing_links(s, claim_ids=[claim_id])}
             rows = s.execute(
-                select(
-                    Study.id,
-                    Study.pmid,
-                    Study.doi,
-                    Study.title,
-                    Study.journal,
-                    Study.published,
-                    Study.design,
-                    Study.n,
-                    Study.url,
-                    Window.label,
-                )
-                .join(DigestItem, DigestItem.study_id == Study.id)
-                .join(Window, Window.id == DigestItem.window_id)
+                _listed_in_windows()
                 .where(
                     Study.id.in_(list(links)),
                     or_(Study.relevant.is_(True), Study.id.in_(_reviewed_ids(links.values()))),
                 )
                 .order_by(DigestItem.window_id, Study.id)
             ).all()
-        return [
-            (
-                row.label,
-                QueueStudy(
-                    **{k: v for k, v in row._asdict().items() if k != "label"},
-                    window=row.label,
-                    links=[links[row.id]],
-                ),
-            )
-            for row in rows
-        ]
+        return [(row.label, _queue_study(row, [links[row.id]])) for row in rows]
 
 
 def _reviewed_ids(links: Iterable[Link]) -> list[int]:
@@ -327,3 +281,18 @@ def _unjudged() -> Select[tuple[int]]:
     """The studies with a link no reader has judged."""
     judged = (Verdict.study_id == ClaimLink.study_id) & (Verdict.claim_id == ClaimLink.claim_id)
     return select(ClaimLink.study_id).outerjoin(Verdict, judged).where(Verdict.id.is_(None))
+
+
+def _listed_in_windows() -> Select[Any]:
+    """What the review page shows of a study, with the window whose digest announced it."""
+    columns = (Study.id, Study.pmid, Study.doi, Study.title, Study.journal, Study.published)
+    return (
+        select(*columns, Study.design, Study.n, Study.url, Window.label)
+        .join(DigestItem, DigestItem.study_id == Study.id)
+        .join(Window, Window.id == DigestItem.window_id)
+    )
+
+
+def _queue_study(row: Any, links: list[Link]) -> QueueStudy:
+    fields = {k: v for k, v in row._asdict().items() if k != "label"}
+    return QueueStudy(**fields, window=row.label, links=links)
