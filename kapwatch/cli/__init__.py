@@ -81,8 +81,17 @@ def _interrupt(_signum: int, _frame: FrameType | None) -> None:
 
 def main() -> None:
     """The console entry point: SIGTERM stops a command as Ctrl-C does (locks released), and an
-    unforeseen error is one line (the traceback with KAPWATCH_DEBUG=1)."""
+    unforeseen error is one line (the traceback with KAPWATCH_DEBUG=1). Once the command is
+    over, a SIGTERM no longer interrupts: what is left is Prefect closing its local server at
+    exit, and a traceback from inside that would be noise."""
     signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _run()
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _run() -> None:
     try:
         app()
     except Exception as exc:
