@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-STANCE_ORDER = ("challenges", "mixed", "extends", "supports")
+from kapwatch.vocabulary import STANCE_ORDER
+
 INDEX_LINKS = 6  # card links per claim in the index; the rest are counted
 INDEX_ROWS = 5  # claims in the index (challenged first): it stays short, the cards hold the rest
 NOUNS = {
@@ -44,7 +45,7 @@ def card(item: dict[str, Any], number: int, claims: dict[str, dict[str, Any]]) -
         for family, members in by_family.items()
     ]
     stances = {link["stance"] for link in links}
-    top = next((s for s in STANCE_ORDER if s in stances), None)
+    top = next((str(s) for s in STANCE_ORDER if s in stances), None)
     return {**item, "number": number, "groups": groups, "top": top}
 
 
@@ -76,7 +77,7 @@ class Tally:
         rows: list[dict[str, Any]] = [
             {
                 "claim": claims[claim],
-                "stances": [(s, counts[s]) for s in STANCE_ORDER if counts[s]],
+                "stances": [(str(s), counts[s]) for s in STANCE_ORDER if counts[s]],
                 "cards": self.cards[claim],
                 "total": sum(counts.values()),
             }

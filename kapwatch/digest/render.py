@@ -16,7 +16,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from kapwatch.digest.cards import (
     INDEX_LINKS,
     INDEX_ROWS,
-    STANCE_ORDER,
     Tally,
     card,
     headline,
@@ -35,6 +34,7 @@ from kapwatch.resources import TEMPLATES
 from kapwatch.seeds.articles import Seeds
 from kapwatch.sources.base import SourceReport
 from kapwatch.store import Listing, Study, Window, empty_ledger
+from kapwatch.vocabulary import STANCE_ORDER
 
 __all__ = [
     "JSON_KEYS",

@@ -44,7 +44,7 @@ def run(studies: list[Labelled], seeds: Seeds) -> list[tuple[Labelled, Assessmen
 
 
 def family_map(seeds: Seeds) -> dict[str, str]:
-    return {c.id: getattr(c, "family", "") or c.id for c in seeds.claims}
+    return {c.id: c.family or c.id for c in seeds.claims}
 
 
 def report(pairs: list[tuple[Labelled, Assessment]], family_of: dict[str, str]) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def study_counts(study: Labelled, result: Assessment, family_of: dict[str, str])
             c["contrary_marked"] += 1
             c["contrary_right"] += want in CONTRARY
     for link in result.links:
-        if getattr(link, "strength", "strong") == "strong":
+        if link.strength == "strong":
             c["strong"] += 1
             c["strong_right"] += link.claim_id in study.links
     c["link_fn"] += len(set(study.links) - set(predicted))
@@ -151,7 +151,7 @@ def calibration(pairs: Sequence[tuple[Labelled, Assessment]], bins: int = 5) -> 
     rows = [{"from": i / bins, "to": (i + 1) / bins, "links": 0, "right": 0} for i in range(bins)]
     for study, result in pairs:
         for link in result.links:
-            confidence = float(getattr(link, "confidence", 1.0))
+            confidence = link.confidence
             row = rows[min(int(confidence * bins), bins - 1)]
             row["links"] += 1
             row["right"] += link.claim_id in study.links
