@@ -7,6 +7,7 @@ Exits 1 when a test-split figure falls below its floor (tests/eval/floors.json: 
 the project landed with), so CI catches a regression on studies nobody tuned on.
 
     .venv/bin/python -m tests.eval.evaluate [--show-errors] [--set-floors]
+    .venv/bin/python -m tests.eval.evaluate --dev-only --show-errors   # while tuning
 """
 
 from __future__ import annotations
@@ -124,9 +125,18 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-errors", action="store_true", help="every mistake on dev")
     parser.add_argument("--set-floors", action="store_true", help="land today's test figures")
+    parser.add_argument(
+        "--dev-only", action="store_true", help="tuning: never run or print the test split"
+    )
     args = parser.parse_args(argv)
     seeds = load_seeds(ROOT / "seeds")
     family_of = family_map(seeds)
+    if args.dev_only:
+        dev = run([s for s in load_studies() if s.split == "dev"], seeds)
+        print_split("dev", report(dev, family_of))
+        if args.show_errors:
+            print("\n".join(errors(dev)))
+        return 0
     pairs = run(load_studies(), seeds)
     results: dict[str, Any] = {}
     for split in SPLITS:
