@@ -77,7 +77,8 @@ def test_claim_update_with_stance_and_evidence(store: Store, seeds: Seeds, tmp_p
     (item,) = data["studies"]
     assert item["pmid"] == "39000001" and item["relevant"] is True
     assert item["sources"] == ["pubmed"] and item["design"] == "clinical trial"
-    wet = next(c for c in item["claims"] if c["stance"] == "supports")
+    wet = next(c for c in item["claims"] if c["claim_id"] == "kap-plasticity-11")
+    assert wet["stance"] == "supports"
     assert "written exposure therapy" in wet["evidence"]
     assert {c["id"] for c in data["claims"]} >= {wet["claim_id"]}
     html = out["files"].html.read_text()

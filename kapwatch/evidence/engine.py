@@ -107,6 +107,8 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
                 return Stance.SUPPORTS
             return Stance.CHALLENGES if tone.lasts_months and not tone.null else None
         return Stance.SUPPORTS if tone.lasts and not tone.fades else None
+    if claim.asserts_rise and "mechanism" in claim.kinds and tone.falls and not tone.null:
+        return Stance.MIXED  # the measure the claim says rises fell, at least in part
     if tone.null:
         # A missed primary outcome whose only benefits are secondary, or faded, is a null trial.
         mixed = tone.positive and not (tone.null_primary and (tone.secondary_only or tone.fades))
@@ -302,9 +304,12 @@ class _Study:
         """How the focus sentences read, else the conclusions, evidence and results."""
         key = "\n".join(focus) if focus else evidence
         if key not in self.tones:
-            self.tones[key] = (
-                read_tone(focus) if focus else _tone(self.conclusions, evidence, self.every)
-            )
+            own = read_tone(focus) if focus else None
+            # Sentences that name the claim's subject but say nothing of how it went leave
+            # the study's own findings to speak.
+            if own is None or not (own.null or own.fades or own.positive):
+                own = _tone(self.conclusions, evidence, self.every)
+            self.tones[key] = own
         return self.tones[key]
 
 

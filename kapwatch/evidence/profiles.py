@@ -21,6 +21,8 @@ _WITHOUT = re.compile(r"\bwithout\b(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
 _ASSERTS_FADING = re.compile(
     r"\b(?:fade[sd]?|fading|wane[sd]?|relapse[sd]?)\b(?![- ]prevention)", re.IGNORECASE
 )
+# A claim that the drug raises a measure (connectivity, plasticity, synapses).
+_ASSERTS_RISE = re.compile(r"\b(?:increas|promot|restor|enhanc|boost|strengthen)\w*", re.IGNORECASE)
 INTEGRATION = "integration"  # integrating the ketamine experience: a therapy's part, not one
 FORM = "form"  # the group of drug concepts that name another form or route than the claim's
 RAPID = "within_a_day"  # the concept of an effect within hours or a day
@@ -40,6 +42,7 @@ class Profile:
     outcomes: dict[str, frozenset[str]]  # group -> concept names (and, for studies, families)
     without_therapy: bool = False  # a claim about what happens without the therapy
     asserts_fading: bool = False  # a claim that the effect fades
+    asserts_rise: bool = False  # a claim that the drug raises what it names
 
     @cached_property
     def kinds(self) -> frozenset[str]:
@@ -103,6 +106,7 @@ def profile(text: str, found: dict[str, str], lexicon: Lexicon, claim: bool = Fa
         outcomes={g: frozenset(v) for g, v in outcomes.items()},
         without_therapy=without,
         asserts_fading=claim and bool(_ASSERTS_FADING.search(text)),
+        asserts_rise=claim and bool(_ASSERTS_RISE.search(text)),
     )
 
 
@@ -141,7 +145,7 @@ def _intervention(
         return SAME if named & study.therapies else None
     if claim.therapies - {INTEGRATION}:
         return SAME if therapies else None
-    return None if therapies and claim.drug and not controlled else SAME
+    return SAME
 
 
 def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:

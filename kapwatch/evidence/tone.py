@@ -120,6 +120,17 @@ _PRIMARY = re.compile(
 _BOTH_ARMS = re.compile(r"\b(?:both|all|either) (?:groups?|arms?|conditions)\b", re.IGNORECASE)
 _SECONDARY = re.compile(r"\b(?:secondary|exploratory|post[- ]hoc|subgroup)\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;:]|,? (?:but|while|whereas|although|though|however|yet) ", re.IGNORECASE)
+# A measure that went down, or up: a claim that ketamine increases connectivity or plasticity is
+# not borne out by connectivity that fell. A fall in symptoms is the benefit, not such a fall.
+_FALL = re.compile(
+    r"\b(?:reduc|decreas|lower|weaker|diminish|attenuat|suppress)\w*(?! (?:\w+ ){0,3}?"
+    r"(?:depress|symptom|suicid|anxiety|score|severity|ideation|craving|PTSD|anhedonia))",
+    re.IGNORECASE,
+)
+_RISE = re.compile(
+    r"\b(?:increas|enhanc|higher|greater|stronger|restor|promot|elevat|strengthen)\w*",
+    re.IGNORECASE,
+)
 _NONINFERIOR = re.compile(r"\bnon[- ]?inferior(ity)?\b", re.IGNORECASE)
 
 
@@ -134,6 +145,7 @@ class Tone:
     lasts_months: bool = False  # ... for months
     null_primary: bool = False  # a null result said of the primary outcome
     secondary_only: bool = False  # every benefit it reports is a secondary or exploratory one
+    falls: bool = False  # a measure went down (and nothing went up)
 
 
 def _normalise(text: str) -> str:
@@ -225,6 +237,7 @@ def _sentence_tone(sentence: str) -> Tone:
         null_primary=null
         and (any(found and _PRIMARY.search(c) for c, found in clauses) or benefit),
         secondary_only=benefit and all(_SECONDARY.search(c) for c in benefits),
+        falls=bool(_FALL.search(text)) and not _RISE.search(text),
     )
 
 
@@ -240,4 +253,5 @@ def read_tone(sentences: list[str]) -> Tone:
         lasts_months=any(t.lasts_months for t in tones),
         null_primary=any(t.null_primary for t in tones),
         secondary_only=bool(positive) and all(t.secondary_only for t in positive),
+        falls=any(t.falls for t in tones),
     )
