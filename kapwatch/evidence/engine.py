@@ -35,7 +35,7 @@ _CONTROLLED = re.compile(
     r"\b(?:placebo|midazolam|saline|sham|active control|control (?:group|arm|condition))\b",
     re.IGNORECASE,
 )
-MAX_LINKS = 8  # a study bears on a few claims; more would drown the digest
+MAX_LINKS = 5  # the labelling convention: a study bears on one to five claims
 
 
 @dataclass
