@@ -171,6 +171,7 @@ class Engine:
             preclinical=design == "preclinical",
             about_mechanism=any(lexicon.group_of(n) == "mechanism" for n in title),
             controlled=bool(_CONTROLLED.search(text.full)),
+            fades=read_tone(reading.finding_sentences()).fades,
         )
 
     def links(self, text: StudyText, reading: Reading, design: str = "") -> list[Link]:
@@ -190,8 +191,11 @@ class Engine:
             link.confidence = self.calibration.confidence(features)
             link.strength = self.calibration.strength(link.confidence)
             scored.append((link, features))
-        scored.sort(key=lambda item: (-item[0].confidence, item[0].claim_id))
-        return scored[:MAX_LINKS]
+        # Past MAX_LINKS, the claims the study names most of are the ones it is about.
+        scored.sort(key=lambda item: (-item[1].coverage, -item[0].confidence, item[0].claim_id))
+        kept = scored[:MAX_LINKS]
+        kept.sort(key=lambda item: (-item[0].confidence, item[0].claim_id))
+        return kept
 
     def _link(self, claim_id: str, study: _Study) -> tuple[Link, LinkFeatures] | None:
         """The link to one claim, if the study bears on it and says something either way."""
@@ -206,6 +210,9 @@ class Engine:
             # The study is in another population or form than the claim names, so it may share
             # no word with it: its main conclusion is the evidence.
             evidence = study.conclusions[0]
+        if evidence is None and claim.asserts_fading:
+            # A claim that the benefit fades is shown by the sentence telling that it did.
+            evidence = next((s for s, _n in study.findings if read_tone([s]).fades), None)
         if evidence is None:
             return None
         focus = [s for s, names in study.findings if self.focus[claim_id] & names]

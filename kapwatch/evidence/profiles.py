@@ -72,6 +72,7 @@ class StudyFacts:
     preclinical: bool  # an animal or cell study
     about_mechanism: bool  # its title names a mechanism (connectivity, synapses, ...)
     controlled: bool = False  # the drug against a control (placebo, midazolam, ...)
+    fades: bool = False  # its findings tell of a benefit that did not last
 
 
 def profile(text: str, found: dict[str, str], lexicon: Lexicon, claim: bool = False) -> Profile:
@@ -172,7 +173,8 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
         return None
     if claim.asserts_fading:
         # Whether the benefit fades is tested by a study that follows it over time.
-        return _population(claim, facts) if findings.lasting or _follows_up(findings) else None
+        follows = findings.lasting or _follows_up(findings) or facts.fades
+        return _population(claim, facts) if follows else None
     if rapid_test and how is None:
         return SAME  # relief within hours confirms a claim of rapid relief, in whoever shows it
     if not rapid_test:

@@ -66,6 +66,23 @@ _FADES = re.compile(
     r"last(?:s|ed|ing)? (?:only )?(?:up to |about |for |around ){1,2}(?:\w+ )?(?:a|one|two|three|\d+) (?:days?|weeks?))\b",
     re.IGNORECASE,
 )
+# A benefit said to last only days ("remained significant through day 3", "lasted up to a week"),
+# or no better than control at a later visit than the benefit: relief that did not last.
+_SHORT = (
+    r"(?:day [1-9]|day 1[0-4]|(?:[1-9]|1[0-4]|one|two|three|four|five|six|seven|ten|fourteen) days?"
+    r"|(?:a|one|1|two|2) weeks?)\b"
+)
+_SHORT_LIVED = re.compile(
+    r"\b(?:remain\w*|persist\w*|last\w*|sustain\w*|maintain\w*|significant|evident)"
+    r"(?:[ ,]+[^ ,]+){0,6}?[ ,]+(?:through|until|to|up to|for|by|about|around) (?:about |around )?"
+    + _SHORT,
+    re.IGNORECASE,
+)
+_LATER = re.compile(
+    r"\b(?:after|by|at|beyond|from) (?:week |day |month )?\d+|\b(?:after|by|at) (?:\w+ )?"
+    r"(?:weeks?|months?)\b|\blater\b",
+    re.IGNORECASE,
+)
 # "reduced the risk of relapse", "delayed relapse": relapse prevented is not a benefit fading.
 _PREVENTED = re.compile(
     r"\b(?:reduc\w*|delay\w*|prevent\w*|lower\w*|decreas\w*|longer|fewer|protect\w*)"
@@ -224,8 +241,12 @@ def _sentence_tone(sentence: str) -> Tone:
         if not found and not _BOTH_ARMS.search(c) and _POSITIVE.search(_NEGATED.sub(" ", c))
     ]
     benefit = bool(benefits)
-    lasts = _has(lowered, _LAST_HINTS) and bool(_LASTS.search(text)) and not null
-    fades = _has(lowered, _FADE_HINTS) and _fades_in(text)
+    short_lived = bool(_SHORT_LIVED.search(text))
+    # Better at first, no better than control later: "scores were lower in the first week, but
+    # not after 4 weeks".
+    gone_later = benefit and any(found and _LATER.search(c) for c, found in clauses)
+    lasts = _has(lowered, _LAST_HINTS) and bool(_LASTS.search(text)) and not (null or short_lived)
+    fades = short_lived or gone_later or (_has(lowered, _FADE_HINTS) and _fades_in(text))
     return Tone(
         null=null,
         positive=benefit,
