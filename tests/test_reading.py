@@ -36,6 +36,16 @@ def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
         ("Adverse events did not differ between groups.", False),  # a safety outcome
         ("Groups did not differ at baseline in severity.", False),  # a baseline comparison
         ("Heterogeneity was substantial and no publication bias was found.", False),
+        ("No between-group differences were observed in remission rates.", True),
+        ("Response rates were similar in the two arms (45% vs 41%).", True),
+        ("Symptoms were statistically indistinguishable between the groups.", True),
+        ("Neither dose separated from placebo.", True),
+        ("Ketamine and placebo groups improved similarly.", True),
+        ("Ketamine produced no greater reduction in symptoms than placebo.", True),
+        ("The hazard ratio for relapse was 0.91 (95% CI, 0.62-1.33).", True),
+        ("The mean difference was -2.1 (95% CI -6.3 to 2.0).", True),
+        ("The hazard ratio for relapse was 0.49 (95% CI, 0.29-0.84).", False),
+        ("The hazard ratio for adverse events was 1.1 (95% CI 0.7-1.6).", False),
     ],
 )
 def test_null_results_are_read_and_their_look_alikes_are_not(sentence: str, null: bool) -> None:
@@ -45,6 +55,17 @@ def test_null_results_are_read_and_their_look_alikes_are_not(sentence: str, null
 def test_fading_and_lasting_are_told_apart() -> None:
     assert read_tone(["The benefit was transient and most responders relapsed within weeks."]).fades
     assert not read_tone(["Ketamine reduced the risk of relapse by half."]).fades
+    for faded in (
+        "The difference remained significant through day 3.",
+        "Scores were lower at 24 hours but not at day 7.",
+        "The benefit had disappeared by week 2.",
+        "Effects returned to baseline levels within 10 days.",
+        "Symptoms re-emerged within a week of the last infusion.",
+    ):
+        assert read_tone([faded]).fades, faded
+    assert not read_tone(
+        ["Symptoms improved within 72 hours after ketamine but not after placebo."]
+    ).fades
     lasting = read_tone(["Improvement was sustained at six months after the last infusion."])
     assert lasting.lasts and lasting.lasts_months and not lasting.fades
 

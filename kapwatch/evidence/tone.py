@@ -28,10 +28,14 @@ _NULL = re.compile(
     r"|no (?:evidence|effect|benefit|improvement|advantage|added benefit|additional benefit|"
     r"separation|superiority|difference|differences|antidepressant effect|group differences?)"
     r"|not (?:superior|better|more effective|effective|efficacious|supported|sustained|maintained)"
-    r"|(?:comparable|similar|equivalent) (?:\w+ ){0,3}?(?:to|with|between|across) (?:the )?"
+    r"|(?:comparable|similar|equivalent) (?:\w+ ){0,3}?(?:to|with|between|across|in) (?:the )?(?:two |both |all )?"
     r"(?:placebo|midazolam|saline|control|active placebo|sham|groups?|arms?|conditions?)"
     r"|similarly in (?:both|all|the two) (?:groups|arms)|(?:did not|does not) differ"
-    r"|no better than|worse than|inferior to|not noninferior"
+    r"|no better than|worse than|inferior to|not noninferior|indistinguishable|ineffective"
+    r"|no (?:\w+[- ]){0,2}differences?|no (?:greater|larger|more|additional) (?:\w+ ){0,4}?(?:than|benefit)"
+    r"|neither (?:\w+ ){0,3}?(?:separated|differed|improved|was superior)|favou?red neither"
+    r"|(?:improved|responded|changed) (?:\w+ )?(?:similarly|equally)"
+    r"|comparable (?:between|across|in (?:the )?(?:two|both|all))"
     r"|noninferiority (?:\w+ ){0,4}?(?:was |were )?not (?:met|shown|demonstrated|established)"
     r"|(?:primary|main) (?:end ?point|outcome) was not|missed (?:its|the) primary"
     r"|did not reach (?:statistical )?significance|non-?significant"
@@ -61,7 +65,10 @@ _FADES = re.compile(
     r"dissipat\w*|no longer (?:significant|superior|different|present|evident|detectable)|"
     r"loss of (?:effect|response|benefit|remission)|lost (?:by|within|after|at)|"
     r"(?:were|was) lost(?! to follow)|did not persist|did not last|did not endure|"
-    r"(?:gone|absent) (?:by|at|after)|temporar(?:y|ily)|"
+    r"(?:gone|absent) (?:by|at|after)|temporar(?:y|ily)|disappear\w*|vanish\w*|re-?emerg\w*|"
+    r"rose again|converged|"
+    r"(?:significant|superior|better|greater|different|lower|higher)\w* (?:\w+ ){0,6}?but not "
+    r"(?:at|after|by|on|beyond|from) (?:the )?(?:day|week|month|follow|\d|one|two|three|four|six)|"
     r"(?:time to relapse|effects?|benefits?|improvements?) (?:\w+ ){0,2}(?:is|was|were|are) short|"
     r"last(?:s|ed|ing)? (?:only )?(?:up to |about |for |around ){1,2}(?:\w+ )?(?:a|one|two|three|\d+) (?:days?|weeks?))\b",
     re.IGNORECASE,
@@ -177,7 +184,35 @@ def _fades_in(sentence: str) -> bool:
         return False
     for match in _FADES.finditer(sentence):
         nearby = sentence[max(0, match.start() - 50) : match.end() + 40]
-        if not _NOT_OUTCOME.search(nearby):
+        # "returned to baseline levels" is the outcome coming back, not a baseline comparison.
+        if not _NOT_OUTCOME.search(nearby.replace("to baseline", "")):
+            return True
+    return False
+
+
+# An interval that holds no effect: a ratio's 95% CI spanning 1, a difference's spanning 0.
+_RATIO_CI = re.compile(
+    r"\b(?:[HOR]R|IRR|(?:hazard|odds|risk|rate) ratio|relative risk)\b(?:[^.;]|\.\d){0,50}?CI[,:]?\s*"
+    r"(\d+(?:\.\d+)?)\s*(?:-|–|to|,)\s*(\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+_DIFFERENCE_CI = re.compile(
+    r"\b(?:difference|MD|SMD|effect size|[dg])\b(?:[^.;]|\.\d){0,50}?CI[,:]?\s*"
+    r"([-−–]?\s?\d+(?:\.\d+)?)\s*(?:to|,)\s*([-−–]?\s?\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(" ", "").replace("−", "-").replace("–", "-"))
+
+
+def _interval_holds_no_effect(sentence: str) -> bool:
+    for match in _RATIO_CI.finditer(sentence):
+        if _number(match[1]) <= 1 <= _number(match[2]) and not _NOT_OUTCOME.search(sentence):
+            return True
+    for match in _DIFFERENCE_CI.finditer(sentence):
+        if _number(match[1]) <= 0 <= _number(match[2]) and not _NOT_OUTCOME.search(sentence):
             return True
     return False
 
@@ -194,11 +229,13 @@ def _null_in(sentence: str) -> bool:
 # every match of it contains (lower case).
 _NULL_HINTS = (
     "no", "not", "fail", "similar", "comparable", "equivalent", "worse", "inferior", "lack",
+    "indistinguishable", "ineffective", "neither", "equally",
     "absence", "negative", "aggravat", "exacerbat", "worsen", "below", "missed", "differ",
     "certainty", "quality", "evidence", "inconsist", "inconclus", "conflict", "mixed", "remain",
 )  # fmt: skip
 _FADE_HINTS = (
     "fad", "wan", "relaps", "baseline", "sustain", "maintain", "durable", "short", "transient",
+    "disappear", "vanish", "emerg", "rose again", "converged", "but not",
     "diminish", "dissipat", "longer", "loss of", "lost", "persist", "last", "gone", "absent",
     "temporar",
 )  # fmt: skip
@@ -234,7 +271,9 @@ def _sentence_tone(sentence: str) -> Tone:
     # than midazolam for reducing symptoms" names a reduction it did not find.
     maybe_null = _has(lowered, _NULL_HINTS)
     clauses = [(c, maybe_null and _null_in(c)) for c in _CLAUSE.split(text)]
-    null = any(found for _c, found in clauses)
+    null = any(found for _c, found in clauses) or (
+        "ci" in lowered and _interval_holds_no_effect(text)
+    )
     benefits = [
         c
         for c, found in clauses
