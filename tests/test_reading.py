@@ -40,6 +40,7 @@ def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
         ("Response rates were similar in the two arms (45% vs 41%).", True),
         ("Symptoms were statistically indistinguishable between the groups.", True),
         ("Neither dose separated from placebo.", True),
+        ("Ketamine was less effective than ECT for remission.", True),
         ("Ketamine and placebo groups improved similarly.", True),
         ("Ketamine produced no greater reduction in symptoms than placebo.", True),
         ("The hazard ratio for relapse was 0.91 (95% CI, 0.62-1.33).", True),

@@ -32,6 +32,7 @@ _NULL = re.compile(
     r"(?:placebo|midazolam|saline|control|active placebo|sham|groups?|arms?|conditions?)"
     r"|similarly in (?:both|all|the two) (?:groups|arms)|(?:did not|does not) differ"
     r"|no better than|worse than|inferior to|not noninferior|indistinguishable|ineffective"
+    r"|less (?:effective|efficacious|beneficial) than"
     r"|no (?:\w+[- ]){0,2}differences?|no (?:greater|larger|more|additional) (?:\w+ ){0,4}?(?:than|benefit)"
     r"|neither (?:\w+ ){0,3}?(?:separated|differed|improved|was superior)|favou?red neither"
     r"|(?:improved|responded|changed) (?:\w+ )?(?:similarly|equally)"
@@ -229,7 +230,7 @@ def _null_in(sentence: str) -> bool:
 # every match of it contains (lower case).
 _NULL_HINTS = (
     "no", "not", "fail", "similar", "comparable", "equivalent", "worse", "inferior", "lack",
-    "indistinguishable", "ineffective", "neither", "equally",
+    "indistinguishable", "ineffective", "neither", "equally", "less",
     "absence", "negative", "aggravat", "exacerbat", "worsen", "below", "missed", "differ",
     "certainty", "quality", "evidence", "inconsist", "inconclus", "conflict", "mixed", "remain",
 )  # fmt: skip
