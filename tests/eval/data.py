@@ -11,7 +11,9 @@ from kapwatch.evidence import StudyText
 from kapwatch.vocabulary import STANCE_ORDER
 
 HERE = Path(__file__).resolve().parent
-SPLITS = ("dev", "test")
+# dev: tuned on. val: labelled blind after the December tuning, read only as figures while
+# tuning, to see whether a change generalizes. test: locked, never tuned on or read for errors.
+SPLITS = ("dev", "val", "test")
 
 
 def in_test_split(pmid: str) -> bool:

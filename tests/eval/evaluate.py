@@ -126,16 +126,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--show-errors", action="store_true", help="every mistake on dev")
     parser.add_argument("--set-floors", action="store_true", help="land today's test figures")
     parser.add_argument(
-        "--dev-only", action="store_true", help="tuning: never run or print the test split"
+        "--dev-only", action="store_true", help="tuning: dev and val only, never the test split"
     )
     args = parser.parse_args(argv)
     seeds = load_seeds(ROOT / "seeds")
     family_of = family_map(seeds)
     if args.dev_only:
-        dev = run([s for s in load_studies() if s.split == "dev"], seeds)
-        print_split("dev", report(dev, family_of))
+        tuning = run([s for s in load_studies() if s.split != "test"], seeds)
+        for split in ("dev", "val"):
+            print_split(split, report([p for p in tuning if p[0].split == split], family_of))
         if args.show_errors:
-            print("\n".join(errors(dev)))
+            print("\n".join(errors([p for p in tuning if p[0].split == "dev"])))
         return 0
     pairs = run(load_studies(), seeds)
     results: dict[str, Any] = {}
