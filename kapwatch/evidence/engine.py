@@ -161,7 +161,10 @@ class Engine:
         title = reading.title
         return StudyFacts(
             profile=profile(text.full, reading.full, lexicon),
-            findings=profile("", reading.findings, lexicon),
+            # A mechanism is often named only where the methods say what was measured.
+            findings=profile(
+                "", {**_mechanisms(reading.measured, lexicon), **reading.findings}, lexicon
+            ),
             title_conditions=frozenset(
                 lexicon.family_of(n) for n in title if lexicon.role_of(n) == "condition"
             ),
@@ -246,6 +249,10 @@ class Engine:
             n=sample_size(text.body),
             links=self.links(text, reading, design) if relevant else [],
         )
+
+
+def _mechanisms(found: dict[str, str], lexicon: Lexicon) -> dict[str, str]:
+    return {n: p for n, p in found.items() if lexicon.group_of(n) == "mechanism"}
 
 
 def _tone(conclusions: list[str], evidence: str, every: Tone) -> Tone:

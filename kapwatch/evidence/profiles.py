@@ -26,6 +26,7 @@ _ASSERTS_RISE = re.compile(r"\b(?:increas|promot|restor|enhanc|boost|strengthen)
 INTEGRATION = "integration"  # integrating the ketamine experience: a therapy's part, not one
 FORM = "form"  # the group of drug concepts that name another form or route than the claim's
 RAPID = "within_a_day"  # the concept of an effect within hours or a day
+RAPID_EFFECT = "rapid_effect"  # the concept of a rapid effect, said without hours
 LASTING = "durability"  # the concept of an effect that lasts (or, in a claim, that is sustained)
 
 SAME, NEW_POPULATION, NEW_FORM = "same", "new population", "new form"
@@ -183,12 +184,22 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
                 continue  # the named therapy itself carries such a claim
             # A comparison is the study's design, said in its methods; an outcome is a finding.
             shown = study if group == "contrast" else findings
-            if not claim.names(group) & shown.names(group):
+            if not claim.names(group) & shown.names(group) and not _rapid_change(claim, findings):
                 return None
     population = _population(claim, facts)
     if population == SAME and claim.drug and (facts.title_forms - claim.forms):
         return NEW_FORM
     return population
+
+
+def _rapid_change(claim: Profile, findings: Profile) -> bool:
+    """A brain change said to come rapidly is one within hours, for a claim of such a change."""
+    return (
+        claim.rapid
+        and "mechanism" in claim.kinds
+        and RAPID_EFFECT in findings.names("effect")
+        and bool(claim.names("mechanism") & findings.names("mechanism"))
+    )
 
 
 def _follows_up(findings: Profile) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kapwatch.seeds.articles import split_sentences
 from kapwatch.seeds.lexicon import Lexicon
@@ -69,6 +69,7 @@ class Reading:
     full: dict[str, str]
     background: frozenset[str] = frozenset()  # sentences that set the scene, or say what was
     # done (methods), not what was found
+    measured: dict[str, str] = field(default_factory=dict)  # the concepts its methods measure
 
     def finding_sentences(self) -> list[str]:
         """What the study reports, conclusions first: no background or methods, no title."""
@@ -86,34 +87,35 @@ def _merge(*parts: dict[str, str]) -> dict[str, str]:
 
 def read(text: StudyText, lexicon: Lexicon) -> Reading:
     title = lexicon.find(text.title)
-    conclusions, rest, background = _sentences(text)
+    conclusions, rest, background, methods = _sentences(text)
     concluded = [(s, lexicon.find(s)) for s in conclusions]
     others = [(s, lexicon.find(s)) for s in rest]
+    measured = _merge(*(f for s, f in others if s in methods))
     meshed = lexicon.find("", text.mesh)
     findings = _merge(
         title, *(f for s, f in concluded), *(f for s, f in others if s not in background), meshed
     )
     keywords = lexicon.find(" ".join(text.keywords)) if text.keywords else {}
     full = _merge(title, *(f for _s, f in concluded), *(f for _s, f in others), keywords, meshed)
-    return Reading(title, concluded, others, findings, full, frozenset(background))
+    return Reading(title, concluded, others, findings, full, frozenset(background), measured)
 
 
-def _sentences(text: StudyText) -> tuple[list[str], list[str], set[str]]:
-    """(conclusion sentences, the others last-first, the background ones), each section split
-    once: conclusions are read first, and background sentences set the scene rather than report
-    what the study found."""
+def _sentences(text: StudyText) -> tuple[list[str], list[str], set[str], set[str]]:
+    """(conclusion sentences, the others last-first, the background ones, the methods ones),
+    each section split once: conclusions are read first, and background sentences set the scene
+    rather than report what the study found."""
     if not text.sections:
         sentences = split_sentences(text.body)
-        return sentences[-2:][::-1], sentences[:-2][::-1], set(sentences[:1])
+        return sentences[-2:][::-1], sentences[:-2][::-1], set(sentences[:1]), set()
     split = [(label, split_sentences(body)) for label, body in text.sections]
     conclusions = [s for label, found in split if _is_conclusion(label) for s in found]
     rest = [
         s for label, found in reversed(split) if not _is_conclusion(label) for s in reversed(found)
     ]
-    background = {
-        s
-        for label, found in split
-        if label.lower() in _BACKGROUND_LABELS or label.lower().startswith(_METHOD_LABELS)
-        for s in found
+    methods = {
+        s for label, found in split if label.lower().startswith(_METHOD_LABELS) for s in found
     }
-    return conclusions, rest, background
+    background = methods | {
+        s for label, found in split if label.lower() in _BACKGROUND_LABELS for s in found
+    }
+    return conclusions, rest, background, methods
