@@ -148,6 +148,10 @@ def test_cli_verdict_claims_and_export(settings: Settings) -> None:
     claims = json.loads(runner.invoke(app, ["claims", "--json"], env=env).output)
     entry = next(c for c in claims if c["id"] == claim)
     assert entry["ledger"]["confirmed"]["stances"] == {"challenges": 1}
+    definition = next(c for c in claims if c["id"] == "kap-trd-01")
+    assert entry["linkable"] is True and definition["linkable"] is False
+    table = runner.invoke(app, ["claims"], env=env).output
+    assert "(not linked)" in table
     out = settings.home / "verdicts.toml"
     result = runner.invoke(app, ["review", "--export", str(out)], env=env)
     assert result.exit_code == 0, result.output

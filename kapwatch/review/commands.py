@@ -104,7 +104,7 @@ def claims(
         ledger = row["ledger"]
         table.add_row(
             row["id"],
-            row["family"],
+            row["family"] if row["linkable"] else "(not linked)",
             _counts(ledger["confirmed"]["stances"]),
             _counts(ledger["suggested"]["stances"]),
         )

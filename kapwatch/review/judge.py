@@ -53,6 +53,7 @@ def claims_ledger(store: Store, seeds: Seeds) -> list[dict[str, Any]]:
         {
             "id": c.id,
             "family": c.family,
+            "linkable": c.linkable,  # false: a definition or rhetoric no study is held against
             "text": c.text,
             "restated": c.restated,
             "ledger": ledger.get(c.id, empty_ledger()),
