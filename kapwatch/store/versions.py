@@ -80,6 +80,7 @@ STEM = 6  # letters of a word kept: "depressed" and "depression" are one topic w
 LEADING_AUTHORS = 6  # how far down the byline shared authors are looked for
 VERSION_YEARS = 2  # the latest a journal version comes after its preprint, for the author-led kinds
 KEPT_AUTHORS = 3  # leading authors that, in the same places, make a byline kept as it was
+SAME_ORDER_AUTHORS = 3  # the first author and two more of the leading ones, in the same order
 SAME_ORDER_OVERLAP = 0.7  # main-title topic words shared, with the first author and two more
 KEPT_BYLINE_OVERLAP = 0.4  # main-title topic words shared, with the byline kept as it was
 
@@ -296,9 +297,9 @@ def is_journal_version(preprint: Version, journal: Version) -> bool:
     if apart is not None and apart > VERSION_YEARS:
         return False
     kept, in_order = byline(preprint.authors, journal.authors)
-    if kept < KEPT_AUTHORS and in_order < 3:
+    if kept < KEPT_AUTHORS and in_order < SAME_ORDER_AUTHORS:
         return False
     overlap = topic_overlap(preprint.title, journal.title)
     if kept >= KEPT_AUTHORS and overlap >= KEPT_BYLINE_OVERLAP:
         return True
-    return in_order >= 3 and overlap >= SAME_ORDER_OVERLAP
+    return in_order >= SAME_ORDER_AUTHORS and overlap >= SAME_ORDER_OVERLAP
