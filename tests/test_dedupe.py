@@ -31,7 +31,20 @@ def test_title_key_ignores_case_punctuation_markup_notes_and_accents() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("Wilkinson ST", "wilkinson"), ("van der Touw T", "vandertouw"), ("Öngür, D.", "ongur")],
+    [
+        ("Wilkinson ST", "wilkinson"),
+        ("van der Touw T", "vandertouw"),
+        ("Öngür, D.", "ongur"),
+        # A two-letter surname written as a name is not initials; PubMed's "Bi Q" still works.
+        ("Qifang Bi", "bi"),
+        ("Yongsheng Wu", "wu"),
+        ("Bi Q", "bi"),
+        ("Li N", "li"),
+        ("Cheng-Ta Li", "li"),
+        # A generational suffix is not the surname.
+        ("Carlos A Zarate Jr", "zarate"),
+        ("Zarate CA Jr", "zarate"),
+    ],
 )
 def test_author_key(raw: str, expected: str) -> None:
     assert author_key(raw) == expected

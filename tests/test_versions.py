@@ -6,7 +6,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from kapwatch.store.dedupe import Version, is_journal_version, is_preprint_doi
+from kapwatch.store.dedupe import is_preprint_doi
+from kapwatch.store.versions import Version, byline, is_journal_version, topic_overlap
 
 PAIRS = tomllib.loads((Path(__file__).parent / "fixtures/versions/pairs.toml").read_text())
 
@@ -48,3 +49,31 @@ def test_preprint_dois() -> None:
     assert is_preprint_doi("10.1101/2020.06.22.20137273")
     assert is_preprint_doi("10.1101/123456")
     assert not is_preprint_doi("10.1101/gr.186072.114")  # Genome Research
+
+
+def test_companion_papers_are_on_record() -> None:
+    """Companion papers of one study are kept apart from the tested sets: the rule links them
+    (see pairs.toml), and the test says so rather than hide it."""
+    assert [
+        is_journal_version(version(p["preprint"]), version(p["journal"]))
+        for p in PAIRS["companion"]
+    ] == [True, True]
+
+
+def test_an_acronym_counts_as_the_phrase_it_stands_for() -> None:
+    assert topic_overlap("PTSD in veterans", "Post-traumatic stress disorder in veterans") == 1
+    assert topic_overlap("Severity of COVID-19", "Severity of coronavirus disease 2019") == 1
+    assert topic_overlap("HIV in veterans", "Hospital intake in veterans") < 1
+
+
+def test_byline_kept_and_shared_in_order() -> None:
+    # A group author is no person; a German name is the same transliterated.
+    assert byline(
+        ["The OpenSAFELY Collaborative", "Elizabeth Williamson", "Alex J Walker"],
+        ["Williamson, Elizabeth J", "Walker, Alex J", "Bhaskaran, Krishnan"],
+    ) == (2, 2)
+    assert byline(["Woelfel, Roman", "Corman V"], ["Roman Wölfel", "Victor M. Corman"]) == (2, 2)
+    # The same authors, reordered after the first: shared in order, not kept in place.
+    assert byline(
+        ["Glue P", "Medlicott NJ", "Neehoff S"], ["Glue P", "Neehoff S", "Medlicott NJ"]
+    ) == (1, 2)

@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -69,26 +68,40 @@ def author_key(author: str | None) -> str:
     """The first author's surname, folded, whichever way the source wrote the name.
 
     'Wilkinson ST' (PubMed), 'Wilkinson, Samuel T.' (RIS, BibTeX) and 'Samuel T. Wilkinson'
-    (many feeds) all give 'wilkinson'; 'van der Touw T' gives 'vandertouw'.
+    (many feeds) all give 'wilkinson'; 'van der Touw T' gives 'vandertouw'; a two-letter
+    surname written as a name ('Qifang Bi') is not taken for initials ('Bi Q'), and a
+    generational suffix ('Carlos A Zarate Jr') is dropped.
     """
     if not author:
         return ""
     if "," in author:
         return fold(author.split(",")[0]).replace(" ", "")
-    parts = fold(author).split()
-    if not parts:
+    words = [w for w in author.replace(".", ". ").split() if fold(w)]
+    while len(words) > 1 and fold(words[-1]) in _SUFFIXES:
+        words.pop()
+    if not words:
         return ""
-    if len(parts[-1]) <= 2:  # "Surname AB": drop the trailing initials
-        while len(parts) > 1 and len(parts[-1]) <= 2:
-            parts.pop()
-        return "".join(parts)
+    if len(words) > 1 and _initials(words[-1]):  # "Surname AB": drop the trailing initials
+        while len(words) > 1 and _initials(words[-1]):
+            words.pop()
+        return "".join(fold(w).replace(" ", "") for w in words)
     # "Given Surname": the surname is last, with any particle before it ("Ludwig van Beethoven").
+    parts = fold(" ".join(words)).split()
     surname = [parts.pop()]
     while parts and parts[-1] in _PARTICLES:
         surname.insert(0, parts.pop())
     return "".join(surname)
 
 
+def _initials(word: str) -> bool:
+    """'AB', 'A.', 'ab': initials; 'Bi', 'Wu', 'Li' (a capital, then lower case) are surnames."""
+    letters = fold(word).replace(" ", "")
+    if len(letters) > 2:
+        return False
+    return not (len(letters) == 2 and word[0].isupper() and word[1:].rstrip(".").islower())
+
+
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 _PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "di", "la", "le", "du", "dos", "das"}
 EXACT_TITLE_MIN = 40  # an identical title this long is the same work whoever is listed first
 
@@ -175,107 +188,7 @@ def best_match(
     return None
 
 
-# --- a preprint and its journal version -----------------------------------------------------
-
-# Words that carry no topic: a reworded ending often swaps only these.
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "is",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "with",
-        "without",
-        "its",
-        "their",
-        "this",
-        "that",
-        "than",
-        "versus",
-        "vs",
-        "via",
-        "among",
-        "after",
-        "before",
-        "during",
-        "using",
-        "based",
-        "study",
-        "trial",
-        "results",
-    ]
-)
-_SUBTITLE = re.compile(r"\s*(?::|\?|\s[-–—]\s|\(|\.\s)")
-VERSION_HEAD_WORDS = 6  # a main title this long, the same in both, links whatever follows it
-VERSION_HEAD_MIN = 92.0  # fuzz.ratio of the two main titles
-VERSION_SHARED_WORDS = 4  # topic words of a main title that all recur in the other's
-
-
-@dataclass(frozen=True, slots=True)
-class Version:
-    """What linking a preprint to its journal version reads of either."""
-
-    title: str
-    authors: tuple[str, ...]  # as the source wrote them
-    published: date | None = None
-    year: int | None = None
-    doi: str | None = None
-
-
-STEM = 6  # letters of a word kept: "depressed" and "depression" are one topic word
-
-
-def _topic_words(title: str) -> set[str]:
-    return {w[:STEM] for w in fold(title).split() if len(w) > 2 and w not in _STOP}
-
-
-def _main_title(title: str) -> str:
-    """The title before its subtitle (a colon, a question mark, a dash, a bracket)."""
-    return fold(_SUBTITLE.split(title.strip(), maxsplit=1)[0])
-
-
-def shared_authors(a: Iterable[str], b: Iterable[str]) -> bool:
-    """The same first author, or two or more surnames in common."""
-    keys_a = [k for k in (author_key(x) for x in a) if k]
-    keys_b = [k for k in (author_key(x) for x in b) if k]
-    if not keys_a or not keys_b:
-        return False
-    return keys_a[0] == keys_b[0] or len(set(keys_a) & set(keys_b)) >= 2
-
-
-def similar_titles(a: str, b: str) -> bool:
-    """Titles of one work, tolerating a reworded ending or subtitle: nearly the same words;
-    or the same main title (before a colon, a dash or a bracket) of VERSION_HEAD_WORDS words
-    or more; or a main title whose topic words all recur in the other's (at least
-    VERSION_SHARED_WORDS of them)."""
-    key_a, key_b = title_key(a), title_key(b)
-    if not key_a or not key_b:
-        return False
-    if fuzz.token_sort_ratio(key_a, key_b) >= FUZZY_TITLE_MIN:
-        return True
-    head_a, head_b = _main_title(a), _main_title(b)
-    if (
-        min(len(head_a.split()), len(head_b.split())) >= VERSION_HEAD_WORDS
-        and fuzz.ratio(head_a, head_b) >= VERSION_HEAD_MIN
-    ):
-        return True
-    words_a, words_b = _topic_words(head_a), _topic_words(head_b)
-    shorter, longer = sorted((words_a, words_b), key=len)
-    return len(shorter) >= VERSION_SHARED_WORDS and shorter <= longer
-
+# --- preprint identifiers (linking a preprint to its journal version: kapwatch.store.versions)
 
 _PREPRINT_DOI = re.compile(r"^10\.1101/(?:\d{4}\.\d{2}\.\d{2}\.)?\d+(?:v\d+)?$")
 
@@ -284,20 +197,3 @@ def is_preprint_doi(doi: str | None) -> bool:
     """A bioRxiv or medRxiv DOI (10.1101/2020.06.22.20137273, 10.1101/123456); Cold Spring
     Harbor's journals share the prefix (10.1101/gr.186072.114) and are not preprints."""
     return bool(doi) and bool(_PREPRINT_DOI.match(doi or ""))
-
-
-def is_journal_version(preprint: Version, journal: Version) -> bool:
-    """Whether `journal` is the journal version of `preprint`, with no identifier linking them:
-    shared authors, similar titles, and the journal version not earlier than the preprint."""
-    if is_preprint_doi(journal.doi):
-        return False
-    if preprint.published and journal.published:
-        if journal.published < preprint.published:
-            return False
-    elif preprint.year and journal.year and journal.year < preprint.year:
-        return False
-    if preprint.year and journal.year and journal.year - preprint.year > 3:
-        return False
-    return shared_authors(preprint.authors, journal.authors) and similar_titles(
-        preprint.title, journal.title
-    )

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from kapwatch.sources.records import Record
-from kapwatch.store import dedupe
+from kapwatch.store import dedupe, versions
 from kapwatch.store.merge import NewStudy
 from kapwatch.store.models import Study
 
@@ -215,7 +215,7 @@ class BatchIndex:
     def preprint_of(self, record: Record) -> Study | NewStudy | None:
         """The stored preprint this journal record is the journal version of: named by a
         relation (Crossref's has-preprint, PubMed's UpdateOf, a medRxiv/bioRxiv DOI), else
-        by shared authors and a similar title (dedupe.is_journal_version)."""
+        by shared authors and a similar title (versions.is_journal_version)."""
         if record.is_preprint or dedupe.is_preprint_doi(dedupe.normalize_doi(record.doi)):
             return None
         dois, pmids = record.other_versions()
@@ -225,16 +225,16 @@ class BatchIndex:
         for pmid in sorted(pmids):
             if pmid in self.by_pmid and _is_preprint(self.by_pmid[pmid]):
                 return self.by_pmid[pmid]
-        journal = dedupe.Version(
+        journal = versions.Version(
             record.title, tuple(record.authors), record.published, record.year, record.doi
         )
         for row in self.preprints:
             if row.doi == dedupe.normalize_doi(record.doi):
                 continue
-            preprint = dedupe.Version(
+            preprint = versions.Version(
                 row.title, tuple(row.authors or ()), row.published, row.year, row.doi
             )
-            if dedupe.is_journal_version(preprint, journal):
+            if versions.is_journal_version(preprint, journal):
                 study = self.s.get_one(Study, row.id)
                 if not any(f.startswith("now_published:") for f in study.flags):
                     return study
