@@ -297,8 +297,25 @@ def render(
     return files
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja's environment, reading `s.title` of a plain dict as Jinja does (an attribute
+    first, then the key) without raising and catching an AttributeError per lookup: a plain
+    dict has no attributes but dict's own, so a name that is not one of them is a key."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except LookupError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def environment(templates: Path = TEMPLATES) -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=FileSystemLoader(templates),
         # HTML is escaped everywhere; the plain-text template must not be.
         autoescape=lambda name: name is None or not name.endswith(".txt.j2"),
