@@ -49,9 +49,9 @@ class Assessments(Database):
             Study.mesh,
             Study.keywords,
         )
-        with self.session() as s:
-            rows = s.execute(select(*columns).where(Study.id.in_(ids)).order_by(Study.id))
-            return [(row[0], dict(row._mapping)) for row in rows]
+        with self.session() as s:  # plain rows: the ORM's loading is not needed
+            query = select(*columns).where(Study.id.in_(ids)).order_by(Study.id)
+            return [(row[0], dict(row._mapping)) for row in s.connection().execute(query)]
 
     def save_assessments(self, results: dict[int, Assessment]) -> None:
         """Relevance, design and claim links for many studies, in one transaction of three
