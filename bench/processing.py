@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from bench import generate
 from bench.common import ROOT, loopback_only, peak_mb, pin, reset_peak, rss_mb
 from kapwatch import pipeline
+from kapwatch.collector import fewer_collections
 from kapwatch.digest import exports
 from kapwatch.digest import render as digest
 from kapwatch.evidence import engine as evidence
@@ -86,7 +87,9 @@ def _parse_and_store(
     parse_s = normalise_s = store_s = 0.0
     count = 0
     added = AddResult()
-    with path.open("rb") as handle:
+    # The collector runs less often while a source's batches are parsed and stored, as in
+    # pipeline.collect.
+    with path.open("rb") as handle, fewer_collections():
         records = parse_pubmed(handle)
         while limit is None or count < limit:
             began = time.perf_counter()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from kapwatch.collector import fewer_collections
 from kapwatch.delivery import Deliverer, DeliveryError, Message, deliverers
 from kapwatch.digest.exports import write_exports
 from kapwatch.digest.render import DigestFiles, build_context, render
@@ -108,12 +109,13 @@ def collect(
     items = kept = 0
     note = None
     try:
-        for batch in source.collect(window):
-            items += len(batch)
-            wanted = [record for record in batch if source.keeps(record)]
-            kept += len(wanted)
-            if wanted:
-                _count(added, store.add_records(window.id, wanted))
+        with fewer_collections():  # parsing too, not only storing
+            for batch in source.collect(window):
+                items += len(batch)
+                wanted = [record for record in batch if source.keeps(record)]
+                kept += len(wanted)
+                if wanted:
+                    _count(added, store.add_records(window.id, wanted))
     except NotModified as exc:
         note = str(exc)
     except Exception as exc:  # a failing source is reported, never raised
@@ -237,11 +239,12 @@ def assess_new(store: Store, window: Window, seeds: Seeds, progress: Progress | 
     a batch at a time; returns how many were assessed."""
     ids = store.take_new_studies(window.id)
     engine = Engine(seeds.claims, seeds.lexicon)
-    for start in range(0, len(ids), ASSESS_BATCH):
-        rows = store.texts(ids[start : start + ASSESS_BATCH])
-        store.save_assessments({i: engine.assess(text_of(columns)) for i, columns in rows})
-        if progress is not None:
-            progress(min(start + ASSESS_BATCH, len(ids)), len(ids))
+    with fewer_collections():
+        for start in range(0, len(ids), ASSESS_BATCH):
+            rows = store.texts(ids[start : start + ASSESS_BATCH])
+            store.save_assessments({i: engine.assess(text_of(columns)) for i, columns in rows})
+            if progress is not None:
+                progress(min(start + ASSESS_BATCH, len(ids)), len(ids))
     return len(ids)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kapwatch.digest.boilerplate import clean_evidence
+from kapwatch.digest.spool import Spool
 from kapwatch.evidence.confidence import load_calibration
 from kapwatch.store import Listing, Study
 from kapwatch.vocabulary import Strength
@@ -86,11 +87,28 @@ def _web_url(url: str | None) -> str | None:
 
 
 def listed_studies(context: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every study of the digest as the JSON lists it: the window's new ones, then the earlier
-    ones with news."""
-    for study in context["studies"]:
-        yield study_json(study, family_of=context.get("family_of"))
+    """Every study of the digest as the JSON lists it: the window's new ones (spooled by
+    build_context), then the earlier ones with news."""
+    spool: Spool | None = context.get("spool")
+    if spool is not None:
+        yield from spool.items()
+    else:
+        for study in context["studies"]:
+            yield study_json(study, family_of=context.get("family_of"))
     yield from context["earlier"]
+
+
+def _listed_lines(context: dict[str, Any]) -> Iterator[str]:
+    """listed_studies as JSON lines: the spooled ones as they were written."""
+    spool: Spool | None = context.get("spool")
+    if spool is None:
+        for item in listed_studies(context):
+            yield json.dumps(item, ensure_ascii=False)
+        return
+    for _rank, line in spool.lines():
+        yield line
+    for item in context["earlier"]:
+        yield json.dumps(item, ensure_ascii=False)
 
 
 JSON_KEYS = (
@@ -115,8 +133,8 @@ def write_json(context: dict[str, Any], out: TextIO) -> None:
             out.write("[")
             # One study per line: compact (json's C encoder; indenting is pure Python and
             # tripled the time of a 100,000-study window) and easy to grep.
-            for i, item in enumerate(listed_studies(context)):
-                out.write(f"{',' if i else ''}\n    {json.dumps(item, ensure_ascii=False)}")
+            for i, line in enumerate(_listed_lines(context)):
+                out.write(f"{',' if i else ''}\n    {line}")
             out.write("\n  ]")
         else:
             value = json.dumps(context[key], indent=2, ensure_ascii=False)

@@ -6,7 +6,6 @@ week's relevant studies into Zotero, EndNote or any reference manager.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,13 @@ def _pages(pages: str) -> tuple[str, str]:
     return start.strip(), end.strip()
 
 
-def ris_entry(study: dict[str, Any]) -> str:
-    """One RIS record (the tagged format every reference manager imports)."""
+def ris_entry(study: dict[str, Any], persons: list[Person] | None = None) -> str:
+    """One RIS record (the tagged format every reference manager imports); `persons`: the
+    study's authors_of, when at hand."""
     out: list[str] = []
     tags: list[tuple[str, str]] = [("TY", "JOUR"), ("TI", study["title"])]
-    tags += [("AU", ris_name(person)) for person in authors_of(study)]
+    persons = authors_of(study) if persons is None else persons
+    tags += [("AU", ris_name(person)) for person in persons]
     tags += [
         ("PY", str(study["year"] or "")),
         ("DA", (study["published"] or "").replace("-", "/")),
@@ -68,9 +69,12 @@ def bib_name(person: Person) -> str:
     return f"{last}, {first}" if first else last
 
 
+_BIB_SPECIAL = str.maketrans({c: "\\" + c for c in "{}\\&%$#_"})  # each with a backslash
+
+
 def _bib_escape(text: str) -> str:
     text = " ".join(str(text).split())
-    return re.sub(r"([{}\\&%$#_])", r"\\\1", text)
+    return text.translate(_BIB_SPECIAL)
 
 
 TITLE_SKIP = frozenset(
@@ -78,9 +82,8 @@ TITLE_SKIP = frozenset(
 )
 
 
-def _bib_key(study: dict[str, Any], taken: set[str]) -> str:
+def _bib_key(study: dict[str, Any], taken: set[str], persons: list[Person]) -> str:
     """surnameYEARfirstword ("grabski2022ketamine"), a letter added when taken."""
-    persons = authors_of(study)
     surname = ascii_word(persons[0].last if persons else "") or "anon"
     words = [ascii_word(w) for w in (study["title"] or "").split()]
     first = next((w for w in words if w and w not in TITLE_SKIP), "")
@@ -93,11 +96,15 @@ def _bib_key(study: dict[str, Any], taken: set[str]) -> str:
     return key
 
 
-def bibtex_entry(study: dict[str, Any], taken: set[str]) -> str:
-    """One @article; `taken` holds the keys used so far in the file (and gets this one)."""
+def bibtex_entry(
+    study: dict[str, Any], taken: set[str], persons: list[Person] | None = None
+) -> str:
+    """One @article; `taken` holds the keys used so far in the file (and gets this one);
+    `persons`: the study's authors_of, when at hand."""
+    persons = authors_of(study) if persons is None else persons
     fields = {
         "title": study["title"],
-        "author": " and ".join(bib_name(p) for p in authors_of(study)),
+        "author": " and ".join(bib_name(p) for p in persons),
         "journal": study["journal"],
         "year": study["year"],
         "volume": study.get("volume"),
@@ -112,7 +119,7 @@ def bibtex_entry(study: dict[str, Any], taken: set[str]) -> str:
         for name, value in fields.items()
         if value
     )
-    return f"@article{{{_bib_key(study, taken)},\n{body}\n}}\n"
+    return f"@article{{{_bib_key(study, taken, persons)},\n{body}\n}}\n"
 
 
 def write_exports(
@@ -128,8 +135,9 @@ def write_exports(
         for study in listed_studies(digest):
             if study["relevant"]:
                 gap = "" if first else "\n"
-                ris_out.write(gap + ris_entry(study))
-                bib_out.write(gap + bibtex_entry(study, taken))
+                persons = authors_of(study)  # parsed once for both files
+                ris_out.write(gap + ris_entry(study, persons))
+                bib_out.write(gap + bibtex_entry(study, taken, persons))
                 first = False
     feed, index = digests_dir / FEED_FILE, digests_dir / INDEX_FILE
     with atomic(feed) as out:

@@ -53,6 +53,9 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"  # capitals, Latin-1 and Latin Extended-A ("Ø", "
 INITIALS = re.compile(rf"^(?:[{_UPPER}]\.?-?){{1,4}}$")  # "M", "URL", "J.K.", "J.-P.", "Ø"
 # PubMed's Initials also hold transliterated digraphs: "IuIu", "ChA" (Vilin IuIu).
 PUBMED_INITIALS = re.compile(rf"^(?:[{_UPPER}][a-z]?-?){{1,4}}$")
+_LETTER = re.compile(rf"[{_UPPER}][a-z]?-?")  # one of PubMed's initials
+_SEPARATOR = re.compile(r",|\band\b|&")  # between the people of a feed's one-string list
+_NOT_KEY = re.compile(r"[^a-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Person:
         """'F. M.' from 'Fred Max', 'FM' or 'F.M.'; 'J.-P.' from 'Jean-Pierre' or 'J-P';
         PubMed's digraphs stay whole ('Iu. Iu.' from 'IuIu')."""
         if PUBMED_INITIALS.match(self.first.replace(" ", "").replace(".", "")):
-            letters = re.findall(rf"[{_UPPER}][a-z]?-?", self.first)
+            letters = _LETTER.findall(self.first)
         else:
             letters = []
             for word in self.first.split():
@@ -89,7 +92,7 @@ def split_people(entry: str) -> list[str]:
         return [entry] if entry else []
     if ";" in entry:
         return [p.strip() for p in entry.split(";") if p.strip()]
-    parts = [p.strip() for p in re.split(r",|\band\b|&", entry) if p.strip()]
+    parts = [p.strip() for p in _SEPARATOR.split(entry) if p.strip()]
     if len(parts) <= 1:
         return parts
     words = [p.split() for p in parts]
@@ -126,5 +129,7 @@ def parse_name(name: str, pubmed: bool = False) -> Person:
 
 def ascii_word(text: str) -> str:
     """'Müller-Lüdenscheidt' -> 'mullerludenscheidt' (for cite keys)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]", "", folded.lower())
+    folded = text
+    if not text.isascii():  # NFKD leaves ASCII as it is
+        folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_KEY.sub("", folded.lower())

@@ -30,6 +30,7 @@ from kapwatch.digest.contract import (
     study_json,
     write_json,
 )
+from kapwatch.digest.spool import Spool
 from kapwatch.resources import TEMPLATES
 from kapwatch.seeds.articles import Seeds
 from kapwatch.sources.base import SourceReport
@@ -105,6 +106,7 @@ class Week:
     tally: Tally = field(default_factory=Tally)
     ranked: tuple[list[dict[str, Any]], ...] = field(default_factory=lambda: ([], [], []))
     screened: list[dict[str, Any]] = field(default_factory=list)
+    spool: Spool = field(default_factory=Spool)  # every study, for the later passes
     new: int = 0
     relevant: int = 0
     cards: int = 0
@@ -120,21 +122,26 @@ def read_week(
 ) -> Week:
     week = Week()
     year_before = (since - timedelta(days=365)).isoformat()
-    for study in studies:
-        item = study_json(study, family_of=family_of)
-        week.new += 1
-        week.relevant += item["relevant"]
-        if not (item["relevant"] or item["claims"]):
-            if len(week.screened) < shown:
-                week.screened.append(item)
-            continue
-        week.cards += 1
-        week.older += bool(item["published"] and item["published"] < year_before)
-        this = card(item, week.cards, claims)
-        week.tally.add(this)
-        bucket = week.ranked[priority(this)[0]]
-        if len(bucket) < EMAIL_CARDS:
-            bucket.append(this)
+    try:
+        for study in studies:
+            item = study_json(study, family_of=family_of)
+            week.new += 1
+            week.relevant += item["relevant"]
+            if not (item["relevant"] or item["claims"]):
+                week.spool.add(item, None)
+                if len(week.screened) < shown:
+                    week.screened.append(item)
+                continue
+            week.cards += 1
+            week.older += bool(item["published"] and item["published"] < year_before)
+            this = card(item, week.cards, claims)
+            week.tally.add(this)
+            rank = priority(this)[0]
+            week.spool.add(item, rank)
+            if len(week.ranked[rank]) < EMAIL_CARDS:
+                week.ranked[rank].append(this)
+    finally:
+        week.spool.close()
     return week
 
 
@@ -177,8 +184,9 @@ def build_context(
 
     `studies` come in digest order (relevant first, strongest first: `Store.window_studies`)
     and are read here once, keeping the email's candidates (challenges first) and a tally per
-    claim; the full digest, the JSON and the exports read them again as they write. So a
-    backfill's window costs the memory of one email, not of its studies.
+    claim, and spooling each study to a temporary file (spool.py) that the full digest, the
+    JSON and the exports read as they write. So a backfill's window costs the memory of one
+    email, not of its studies, and the store is read once.
     """
     family_of = {c.id: c.family for c in seeds.claims}
     claims = claims_json(seeds, ledger)
@@ -205,7 +213,8 @@ def build_context(
         "screened_out": week.screened,
         "more": {"screened_out": week.new - week.cards - len(week.screened)},
         "earlier": earlier,
-        "studies": studies,  # read again for the full digest, the JSON and the exports
+        "studies": studies,
+        "spool": week.spool,  # the studies again, for the full digest, the JSON and the exports
         "family_of": family_of,
         "citations": checks,
         # Claims health is shown in full in the first digest and whenever a verdict changes.
@@ -218,16 +227,12 @@ def build_context(
 
 def all_cards(context: dict[str, Any], ranks: tuple[int, ...]) -> Iterator[dict[str, Any]]:
     """The full digest's cards of the given ranks (priority()), one rank per pass over the
-    studies: challenges first, then the other linked studies; numbered as build_context did."""
+    spooled studies: challenges first, then the other linked studies; numbered as
+    build_context did."""
+    spool: Spool = context["spool"]
     for rank in ranks:
-        number = 0
-        for study in context["studies"]:
-            item = study_json(study, family_of=context["family_of"])
-            if item["relevant"] or item["claims"]:
-                number += 1
-                this = card(item, number, context["claims_by_id"])
-                if priority(this)[0] == rank:
-                    yield this
+        for number, item in spool.cards(rank):
+            yield card(item, number, context["claims_by_id"])
 
 
 def index_rows(context: dict[str, Any], present: set[int] | None) -> list[dict[str, Any]]:
@@ -292,8 +297,25 @@ def render(
     return files
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja's environment, reading `s.title` of a plain dict as Jinja does (an attribute
+    first, then the key) without raising and catching an AttributeError per lookup: a plain
+    dict has no attributes but dict's own, so a name that is not one of them is a key."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except LookupError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def environment(templates: Path = TEMPLATES) -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=FileSystemLoader(templates),
         # HTML is escaped everywhere; the plain-text template must not be.
         autoescape=lambda name: name is None or not name.endswith(".txt.j2"),

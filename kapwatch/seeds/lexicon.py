@@ -39,16 +39,25 @@ class Concept:
         phrases = [re.escape(p).replace(r"\ ", r"[\s-]+") for p in self.unless]
         return re.compile(r"(?i:\b(?:" + "|".join(phrases) + r")\b)")
 
-    @cached_property
-    def pattern(self) -> re.Pattern[str]:
+    def _expressions(self, lower: bool = False) -> tuple[list[str], list[str]]:
+        """Each term's expression: (the words', the acronyms'); `lower`: the words' in lower
+        case."""
         # Whole-word match; a trailing * stands for any word ending ("relapse*").
         # Acronyms (all caps) match case-sensitively: "WET" is not "wet", "KAP" is not "kap".
         words: list[str] = []
         acronyms: list[str] = []
         for term in self.terms:
-            regex = re.escape(term.rstrip("*")).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
+            acronym = term.isupper() and len(term) <= 5
+            written = term if acronym or not lower else term.lower()
+            regex = re.escape(written.rstrip("*"))
+            regex = regex.replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
             regex += r"\w*" if term.endswith("*") else ""
-            (acronyms if term.isupper() and len(term) <= 5 else words).append(regex)
+            (acronyms if acronym else words).append(regex)
+        return words, acronyms
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        words, acronyms = self._expressions()
         alternatives = []
         if words:
             alternatives.append(r"(?i:\b(?:" + "|".join(words) + r")\b)")
@@ -87,12 +96,38 @@ class Concept:
         its pieces in the text, no phrase is there to blank out."""
         return tuple(tuple(re.split(r"[\s-]+", p.lower())) for p in self.unless)
 
+    @cached_property
+    def _ascii(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None:
+        """`pattern` for ASCII text in two parts, found faster than by ignoring case: the
+        words' expression in lower case over the lower-cased text, the acronyms' over the text
+        (the earlier match is pattern's; the words' when both start at one place). None when
+        a term is not ASCII."""
+        if not all(term.isascii() for term in self.terms):
+            return None
+        words, acronyms = self._expressions(lower=True)
+        return (
+            re.compile(r"\b(?:" + "|".join(words) + r")\b") if words else None,
+            re.compile(r"\b(?:" + "|".join(acronyms) + r")\b") if acronyms else None,
+        )
+
     def found_in(self, text: str, lowered: str | None = None) -> str | None:
         """The first matching phrase in text, or None (`lowered`: text.lower(), if at hand)."""
-        if self._unless is not None:
+        lowered = text.lower() if lowered is None else lowered
+        if self._unless is not None and any(
+            all(map(lowered.__contains__, pieces)) for pieces in self._unless_pieces
+        ):
+            text = self._unless.sub(" ", text)  # "respiratory depression" is not depression
+            match = self.pattern.search(text)
+            return match.group(0) if match else None
+        fast = self._ascii if text.isascii() else None
+        if fast is not None:
+            words, acronyms = fast
             lowered = text.lower() if lowered is None else lowered
-            if any(all(p in lowered for p in pieces) for pieces in self._unless_pieces):
-                text = self._unless.sub(" ", text)  # "respiratory depression" is not depression
+            found = words.search(lowered) if words is not None else None
+            other = acronyms.search(text) if acronyms is not None else None
+            if other is not None and (found is None or other.start() < found.start()):
+                found = other
+            return text[found.start() : found.end()] if found else None
         match = self.pattern.search(text)
         return match.group(0) if match else None
 
@@ -114,11 +149,12 @@ class Lexicon:
             i
             for word in words & self._by_word.keys()
             for i, whole, parts in self._by_word[word]
-            if whole <= words and all(p in lowered for p in parts)
+            if whole <= words and all(map(lowered.__contains__, parts))
         }
-        for piece, i, parts in self._by_substring:
-            if piece in lowered and all(p in lowered for p in parts):
-                candidates.add(i)
+        for piece in filter(lowered.__contains__, self._by_substring):
+            for i, parts in self._by_substring[piece]:
+                if all(map(lowered.__contains__, parts)):
+                    candidates.add(i)
         headings = {m.lower() for m in mesh} if mesh else set()
         found: dict[str, str] = {}
         # In the lexicon's order; every concept when MeSH headings can show it, else only the
@@ -127,7 +163,7 @@ class Lexicon:
             concept = self.concepts[i]
             phrase = concept.found_in(text, lowered) if i in candidates else None
             if phrase is None and headings:
-                phrase = next((m for m in concept.mesh if m.lower() in headings), None)
+                phrase = _heading(self._mesh[i], headings)
             if phrase is not None:
                 found[concept.name] = phrase
         return found
@@ -143,14 +179,19 @@ class Lexicon:
         return {word: tuple(entries) for word, entries in index.items()}
 
     @cached_property
-    def _by_substring(self) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
-        """The terms with no whole word: (their longest piece, concept, all their pieces)."""
-        return tuple(
-            (max(parts, key=len), i, parts)
-            for i, concept in enumerate(self.concepts)
-            for whole, parts in concept.anchors
-            if not whole
-        )
+    def _mesh(self) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """Per concept, its MeSH headings as (lower case, as written)."""
+        return tuple(tuple((m.lower(), m) for m in c.mesh) for c in self.concepts)
+
+    @cached_property
+    def _by_substring(self) -> dict[str, tuple[tuple[int, tuple[str, ...]], ...]]:
+        """The terms with no whole word, by their longest piece: (concept, all their pieces)."""
+        index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for i, concept in enumerate(self.concepts):
+            for whole, parts in concept.anchors:
+                if not whole:
+                    index.setdefault(max(parts, key=len), []).append((i, parts))
+        return {piece: tuple(entries) for piece, entries in index.items()}
 
     def group_of(self, name: str) -> str:
         return self._by_name[name].group
@@ -171,6 +212,14 @@ class Lexicon:
     @cached_property
     def _by_name(self) -> dict[str, Concept]:
         return {c.name: c for c in self.concepts}
+
+
+def _heading(headings: tuple[tuple[str, str], ...], present: set[str]) -> str | None:
+    """The first of a concept's (lower-case, written) MeSH headings that is present."""
+    for lowered, written in headings:
+        if lowered in present:
+            return written
+    return None
 
 
 # A [concepts.<name>] table's keys.

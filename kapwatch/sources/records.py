@@ -21,6 +21,7 @@ CHANGE_LINKS = {
     "ExpressionOfConcernIn": Flag.EXPRESSION_OF_CONCERN,
     "UpdateIn": Flag.UPDATED,
 }
+_FLAG_ORDER = {flag: i for i, flag in enumerate(Flag)}  # flags in the vocabulary's order
 # Publication types of editorial notices (PubMed's), and what each says of its target.
 NOTICE_TYPES = {
     "retraction of publication": Flag.RETRACTED,
@@ -102,8 +103,7 @@ class Record:
         if self.is_preprint or "preprint" in types:
             found.add(Flag.PREPRINT)
             found.discard(Flag.UPDATED)  # a preprint's UpdateIn is its journal version
-        order = list(Flag)
-        return [str(flag) for flag in sorted(found, key=order.index)]
+        return [str(flag) for flag in sorted(found, key=_FLAG_ORDER.__getitem__)]
 
     @property
     def notice(self) -> Flag | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, delete, insert, literal, select, update
+from sqlalchemy import String, bindparam, cast, delete, insert, literal, select, update
 
 from kapwatch.store.database import Database
-from kapwatch.store.models import ClaimLink, DigestItem, Sighting, Study
+from kapwatch.store.models import ClaimLink, DigestItem, Sighting, Study, table
 from kapwatch.vocabulary import Flag
 
 if TYPE_CHECKING:  # the evidence engine reads seeds, which import kapwatch.store.dedupe
@@ -49,9 +49,9 @@ class Assessments(Database):
             Study.mesh,
             Study.keywords,
         )
-        with self.session() as s:
-            rows = s.execute(select(*columns).where(Study.id.in_(ids)).order_by(Study.id))
-            return [(row[0], dict(row._mapping)) for row in rows]
+        with self.session() as s:  # plain rows: the ORM's loading is not needed
+            query = select(*columns).where(Study.id.in_(ids)).order_by(Study.id)
+            return [(row[0], dict(row._mapping)) for row in s.connection().execute(query)]
 
     def save_assessments(self, results: dict[int, Assessment]) -> None:
         """Relevance, design and claim links for many studies, in one transaction of three
@@ -60,7 +60,7 @@ class Assessments(Database):
             return
         verdicts = [
             {
-                "id": study_id,
+                "study_id": study_id,
                 "relevant": r.relevant,
                 "score": r.score,
                 "reason": r.reason,
@@ -80,8 +80,13 @@ class Assessments(Database):
             for study_id, r in results.items()
             for x in r.links
         ]
+        # Core statements, each one executemany: the ORM's bulk paths cost more than SQLite.
+        studies, claim_links = table(Study), table(ClaimLink)
         with self.session() as s:
-            s.execute(update(Study), verdicts)
-            s.execute(delete(ClaimLink).where(ClaimLink.study_id.in_(list(results))))
+            s.execute(
+                update(studies).where(studies.c.id == bindparam("study_id")),
+                verdicts,
+            )
+            s.execute(delete(claim_links).where(claim_links.c.study_id.in_(list(results))))
             if links:
-                s.execute(insert(ClaimLink), links)
+                s.execute(insert(claim_links), links)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from kapwatch.collector import fewer_collections
 from kapwatch.sources.records import Record
 from kapwatch.store.database import Database, StoreError
 from kapwatch.store.index import BatchIndex
@@ -44,13 +45,14 @@ class Ingest(Database):
         """
         result = AddResult()
         batch: list[Record] = []
-        for record in records:
-            batch.append(record)
-            if len(batch) == BATCH:
+        with fewer_collections():
+            for record in records:
+                batch.append(record)
+                if len(batch) == BATCH:
+                    self._add_batch(window_id, batch, result)
+                    batch = []
+            if batch:
                 self._add_batch(window_id, batch, result)
-                batch = []
-        if batch:
-            self._add_batch(window_id, batch, result)
         return result
 
     def _add_batch(self, window_id: int, records: list[Record], result: AddResult) -> None:

@@ -105,9 +105,10 @@ class Queries(Database):
         """These studies, in this order, as the digest lists them (three queries, no ORM
         objects: a backfill's digest lists 100,000)."""
         with self.session() as s:
-            rows = s.execute(select(*_LISTED).where(Study.id.in_(ids))).all()
+            plain = s.connection()  # plain rows: the ORM's loading is not needed
+            rows = plain.execute(select(*_LISTED).where(Study.id.in_(ids))).all()
             sources: dict[int, set[str]] = {}
-            for study_id, source in s.execute(
+            for study_id, source in plain.execute(
                 select(Sighting.study_id, Sighting.source).where(Sighting.study_id.in_(ids))
             ):
                 sources.setdefault(study_id, set()).add(source)

@@ -119,7 +119,7 @@ def standing_links(
     if claim_ids is not None:
         engine = engine.where(ClaimLink.claim_id.in_(claim_ids))
         reader = reader.where(Verdict.claim_id.in_(claim_ids))
-    rows = [tuple(row) for row in s.execute(engine)]
+    rows = s.connection().execute(engine).tuples().all()  # plain rows: no ORM loading
     return merge_verdicts(rows, s.scalars(reader))
 
 
