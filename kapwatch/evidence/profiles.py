@@ -184,8 +184,6 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
                 continue  # the named therapy itself carries such a claim
             # A comparison is the study's design, said in its methods; an outcome is a finding.
             shown = study if group == "contrast" else findings
-            if group == "window" and study.therapies - {INTEGRATION}:
-                continue  # a therapy given with the drug is a use of the window it opens
             if not claim.names(group) & shown.names(group) and not _rapid_change(claim, findings):
                 return None
     population = _population(claim, facts)
