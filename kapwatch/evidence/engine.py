@@ -8,9 +8,7 @@ restated in seeds/ (kapwatch.seeds.claims), so nothing here names a drug, a clai
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 
 from kapwatch.evidence.confidence import Calibration, LinkFeatures, load_calibration
 from kapwatch.evidence.design import classify_design, sample_size
@@ -30,11 +28,6 @@ from kapwatch.seeds.lexicon import Lexicon
 from kapwatch.vocabulary import Stance, Strength
 
 RELEVANCE_THRESHOLD = 0.5
-# A comparison with a control arm, in the words trial abstracts use.
-_CONTROLLED = re.compile(
-    r"\b(?:placebo|midazolam|saline|sham|active control|control (?:group|arm|condition))\b",
-    re.IGNORECASE,
-)
 MAX_LINKS = 5  # the labelling convention: a study bears on one to five claims
 
 
@@ -156,7 +149,7 @@ class Engine:
                     name for group in groups for name in claim_profile.names(group)
                 )
 
-    def facts(self, text: StudyText, reading: Reading, design: str) -> StudyFacts:
+    def facts(self, text: StudyText, reading: Reading, design: str, every: Tone) -> StudyFacts:
         lexicon = self.lexicon
         title = reading.title
         return StudyFacts(
@@ -173,8 +166,7 @@ class Engine:
             ),
             preclinical=design == "preclinical",
             about_mechanism=any(lexicon.group_of(n) == "mechanism" for n in title),
-            controlled=bool(_CONTROLLED.search(text.full)),
-            fades=read_tone(reading.finding_sentences()).fades,
+            fades=every.fades,
         )
 
     def links(self, text: StudyText, reading: Reading, design: str = "") -> list[Link]:
@@ -286,12 +278,8 @@ class _Study:
     findings: Sentences  # what the study found, with every concept it names
     names: frozenset[str]  # every concept the study names, and their families
     full: frozenset[str]  # every concept the study names
+    every: Tone  # how all its findings read: the same for every claim
     tones: dict[str, Tone] = field(default_factory=dict)  # claims mostly share their sentences
-
-    @cached_property
-    def every(self) -> Tone:
-        """How all its findings read: the same for every claim."""
-        return read_tone([s for s, _names in self.findings])
 
     @classmethod
     def of(cls, text: StudyText, reading: Reading, design: str, engine: Engine) -> _Study:
@@ -302,16 +290,18 @@ class _Study:
             return frozenset(kept) | {lexicon.family_of(n) for n in kept}
 
         finding_sentences = reading.finding_sentences()
-        every = dict([*reading.conclusions, *reading.rest])
+        found_in = dict([*reading.conclusions, *reading.rest])
+        every = read_tone(finding_sentences)
         return cls(
-            facts=engine.facts(text, reading, design),
+            facts=engine.facts(text, reading, design, every),
             design=design,
             conclusions=[s for s, _f in reading.conclusions] or finding_sentences[:2],
             concluded=[(s, expand(f, drug=False)) for s, f in reading.conclusions],
             rest=[(s, expand(f, drug=False)) for s, f in reading.rest],
-            findings=[(s, expand(every.get(s, {}))) for s in finding_sentences],
+            findings=[(s, expand(found_in.get(s, {}))) for s in finding_sentences],
             names=expand(reading.full),
             full=frozenset(reading.full),
+            every=every,
         )
 
     def tone(self, focus: list[str], evidence: str) -> Tone:

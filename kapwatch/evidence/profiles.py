@@ -72,7 +72,6 @@ class StudyFacts:
     title_forms: frozenset[str]  # the drug form its title names
     preclinical: bool  # an animal or cell study
     about_mechanism: bool  # its title names a mechanism (connectivity, synapses, ...)
-    controlled: bool = False  # the drug against a control (placebo, midazolam, ...)
     fades: bool = False  # its findings tell of a benefit that did not last
 
 
@@ -132,11 +131,9 @@ def linkable(claim: Profile) -> bool:
     return bool(claim.kinds or claim.conditions or claim.outcomes.get("effect"))
 
 
-def _intervention(
-    claim: Profile, study: Profile, lexicon: Lexicon, controlled: bool = False
-) -> str | None:
-    """SAME or None: does the study give what the claim is about? A study that gives a therapy
-    in both arms and the drug against a control still tests what the drug does."""
+def _intervention(claim: Profile, study: Profile, lexicon: Lexicon) -> str | None:
+    """SAME or None: does the study give what the claim is about? A claim about the drug is
+    tested by any study that gives it, with a therapy or without."""
     therapies = study.therapies - {INTEGRATION}
     named = _specific(claim.therapies, lexicon)
     if INTEGRATION in claim.therapies and not (INTEGRATION in study.therapies or therapies):
@@ -165,7 +162,7 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
         and bool(study.conditions)
         and not facts.preclinical
     )
-    how = _intervention(claim, study, lexicon, facts.controlled)
+    how = _intervention(claim, study, lexicon)
     if how is None and not rapid_test:
         return None
     # What ketamine does for people is not tested in animals, nor by a study whose title says

@@ -209,13 +209,11 @@ def _number(text: str) -> float:
 
 
 def _interval_holds_no_effect(sentence: str) -> bool:
-    for match in _RATIO_CI.finditer(sentence):
-        if _number(match[1]) <= 1 <= _number(match[2]) and not _NOT_OUTCOME.search(sentence):
-            return True
-    for match in _DIFFERENCE_CI.finditer(sentence):
-        if _number(match[1]) <= 0 <= _number(match[2]) and not _NOT_OUTCOME.search(sentence):
-            return True
-    return False
+    if _NOT_OUTCOME.search(sentence):
+        return False  # an interval for adverse events or a baseline figure says nothing here
+    spans = [(m, 1) for m in _RATIO_CI.finditer(sentence)]
+    spans += [(m, 0) for m in _DIFFERENCE_CI.finditer(sentence)]
+    return any(_number(m[1]) <= none <= _number(m[2]) for m, none in spans)
 
 
 def _null_in(sentence: str) -> bool:
