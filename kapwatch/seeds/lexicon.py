@@ -122,7 +122,6 @@ class Concept:
         fast = self._ascii if text.isascii() else None
         if fast is not None:
             words, acronyms = fast
-            lowered = text.lower() if lowered is None else lowered
             found = words.search(lowered) if words is not None else None
             other = acronyms.search(text) if acronyms is not None else None
             if other is not None and (found is None or other.start() < found.start()):

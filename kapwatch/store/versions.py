@@ -78,6 +78,7 @@ TITLE_OVERLAP_MIN = 0.9  # share of the smaller main title's topic words found i
 STEM = 6  # letters of a word kept: "depressed" and "depression" are one topic word
 
 LEADING_AUTHORS = 6  # how far down the byline shared authors are looked for
+LATEST_YEARS = 3  # the latest a journal version comes after its preprint at all
 VERSION_YEARS = 2  # the latest a journal version comes after its preprint, for the author-led kinds
 KEPT_AUTHORS = 3  # leading authors that, in the same places, make a byline kept as it was
 SAME_ORDER_AUTHORS = 3  # the first author and two more of the leading ones, in the same order
@@ -230,21 +231,25 @@ def _topics(words: Iterable[str]) -> set[str]:
     }
 
 
-def _main_topics(a: str, b: str) -> tuple[set[str], set[str]]:
+@lru_cache(maxsize=1024)  # is_journal_version may ask similar_titles and topic_overlap both
+def _main_topics(a: str, b: str) -> tuple[frozenset[str], frozenset[str]]:
     """The topic words of the two main titles, each acronym either title writes matched to the
     phrase it stands for in the other."""
     words_a, words_b = fold(_main_title(a)).split(), fold(_main_title(b)).split()
     words_b = _expand(words_b, _acronyms(a))
     words_a = _expand(words_a, _acronyms(b))
-    return _topics(words_a), _topics(words_b)
+    return frozenset(_topics(words_a)), frozenset(_topics(words_b))
+
+
+def _overlap(topics_a: frozenset[str], topics_b: frozenset[str]) -> float:
+    if not topics_a or not topics_b:
+        return 0.0
+    return len(topics_a & topics_b) / min(len(topics_a), len(topics_b))
 
 
 def topic_overlap(a: str, b: str) -> float:
     """The share of the smaller main title's topic words found in the other main title."""
-    topics_a, topics_b = _main_topics(a, b)
-    if not topics_a or not topics_b:
-        return 0.0
-    return len(topics_a & topics_b) / min(len(topics_a), len(topics_b))
+    return _overlap(*_main_topics(a, b))
 
 
 def similar_titles(a: str, b: str) -> bool:
@@ -264,10 +269,8 @@ def similar_titles(a: str, b: str) -> bool:
     ):
         return True
     topics_a, topics_b = _main_topics(a, b)
-    smaller = min(len(topics_a), len(topics_b))
-    return (
-        smaller >= VERSION_SHARED_WORDS and len(topics_a & topics_b) / smaller >= TITLE_OVERLAP_MIN
-    )
+    enough = min(len(topics_a), len(topics_b)) >= VERSION_SHARED_WORDS
+    return enough and _overlap(topics_a, topics_b) >= TITLE_OVERLAP_MIN
 
 
 # --- the decision ---------------------------------------------------------------------------
@@ -288,7 +291,7 @@ def is_journal_version(preprint: Version, journal: Version) -> bool:
     if is_preprint_doi(journal.doi):
         return False
     apart = _years_apart(preprint, journal)
-    if apart is not None and (apart < 0 or apart > 3):
+    if apart is not None and (apart < 0 or apart > LATEST_YEARS):
         return False
     if shared_authors(preprint.authors, journal.authors) and similar_titles(
         preprint.title, journal.title
