@@ -131,18 +131,16 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     seeds = load_seeds(ROOT / "seeds")
     family_of = family_map(seeds)
-    if args.dev_only:
-        tuning = run([s for s in load_studies() if s.split != "test"], seeds)
-        for split in ("dev", "val"):
-            print_split(split, report([p for p in tuning if p[0].split == split], family_of))
-        if args.show_errors:
-            print("\n".join(errors([p for p in tuning if p[0].split == "dev"])))
-        return 0
-    pairs = run(load_studies(), seeds)
+    splits = [split for split in SPLITS if not (args.dev_only and split == "test")]
+    pairs = run([s for s in load_studies() if s.split in splits], seeds)
     results: dict[str, Any] = {}
-    for split in SPLITS:
+    for split in splits:
         results[split] = report([p for p in pairs if p[0].split == split], family_of)
         print_split(split, results[split])
+    if args.dev_only:  # tuning: no test figures, so no targets, floors or results.json
+        if args.show_errors:
+            print("\n".join(errors([p for p in pairs if p[0].split == "dev"])))
+        return 0
     test = results["test"]["figures"]
     missed = [
         f"{k} {test[k]['value']} < {v}" for k, v in TARGETS.items() if (test[k]["value"] or 0) < v
