@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kapwatch.evidence import Engine, StudyText
+from kapwatch.evidence.text import early_time
 from kapwatch.evidence.tone import read_tone
 from kapwatch.seeds.articles import Seeds
 from kapwatch.sources.pubmed_xml import parse_pubmed
@@ -47,6 +48,10 @@ def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
         ("The mean difference was -2.1 (95% CI -6.3 to 2.0).", True),
         ("The hazard ratio for relapse was 0.49 (95% CI, 0.29-0.84).", False),
         ("The hazard ratio for adverse events was 1.1 (95% CI 0.7-1.6).", False),
+        ("The reported normalization of connectivity was not replicated.", True),
+        ("Convincing evidence that it works for suicidal ideation is still lacking.", True),
+        ("Acceptability did not differ between agents.", False),  # not a claim's outcome
+        ("Sleep quality did not differ between groups.", False),
     ],
 )
 def test_null_results_are_read_and_their_look_alikes_are_not(sentence: str, null: bool) -> None:
@@ -62,6 +67,7 @@ def test_fading_and_lasting_are_told_apart() -> None:
         "The benefit had disappeared by week 2.",
         "Effects returned to baseline levels within 10 days.",
         "Symptoms re-emerged within a week of the last infusion.",
+        "Eight reported a rapid reduction in obsessions that lasted up to 230 minutes.",
     ):
         assert read_tone([faded]).fades, faded
     assert not read_tone(
@@ -69,6 +75,54 @@ def test_fading_and_lasting_are_told_apart() -> None:
     ).fades
     lasting = read_tone(["Improvement was sustained at six months after the last infusion."])
     assert lasting.lasts and lasting.lasts_months and not lasting.fades
+
+
+@pytest.mark.parametrize(
+    ("sentence", "early"),
+    [
+        ("MADRS severity was rated at days 1, 2 and 3 after the infusion.", True),
+        ("Ideation fell more than with placebo at 90 and 230 minutes.", True),
+        ("Ratings were taken 4 hours after each infusion.", True),
+        ("Ketamine 0.5 mg/kg was infused over 40 minutes.", False),  # the infusion's length
+        ("Scores were lower at day 14.", False),
+        ("Response was assessed at 100 hours.", False),
+    ],
+)
+def test_an_early_time_point_is_read_however_it_is_written(sentence: str, early: bool) -> None:
+    assert (early_time(sentence) is not None) is early
+
+
+def test_a_null_trial_measured_within_hours_challenges_the_rapid_claim(seeds: Seeds) -> None:
+    text = StudyText(
+        "Repeated ketamine for treatment-resistant depression: a randomized trial",
+        "",
+        [
+            ("METHODS", "Depression was rated 240 minutes after each infusion."),
+            ("RESULTS", "Ketamine and placebo did not differ on depression severity (p = 0.47)."),
+            ("CONCLUSIONS", "Repeated ketamine did not outperform placebo."),
+        ],
+        ["Randomized Controlled Trial"],
+        [],
+        [],
+    )
+    assert stances(seeds, text)["kap-trd-10"] == "challenges"
+
+
+def test_a_population_the_claims_do_not_name_extends_them(seeds: Seeds) -> None:
+    text = trial(
+        "Esketamine at cesarean delivery for postpartum depression: a randomized trial",
+        "Depressive symptom scores were lower with esketamine than placebo at day 7.",
+        "Low-dose ketamine reduced postpartum depressive symptoms.",
+    )
+    result = Engine(seeds.claims, seeds.lexicon).assess(text)
+    assert {x.claim_id: x.stance for x in result.links}["kap-plasticity-01"] == "extends"
+    # Who was studied is no psychiatric outcome: sedation in children stays off the question.
+    sedation = trial(
+        "Intramuscular ketamine for pediatric sedation in the emergency department",
+        "Sedation was adequate in 95% of children; emesis occurred in 8%.",
+        "Ketamine is a safe sedative for children.",
+    )
+    assert not Engine(seeds.claims, seeds.lexicon).assess(sedation).relevant
 
 
 def test_a_null_trial_challenges_the_efficacy_claim(seeds: Seeds) -> None:

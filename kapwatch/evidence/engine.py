@@ -21,7 +21,7 @@ from kapwatch.evidence.profiles import (
     linkable,
     profile,
 )
-from kapwatch.evidence.text import Reading, StudyText, read
+from kapwatch.evidence.text import EARLY, Reading, StudyText, read
 from kapwatch.evidence.tone import Tone, read_tone
 from kapwatch.seeds.articles import Claim
 from kapwatch.seeds.lexicon import Lexicon
@@ -57,7 +57,7 @@ def relevance(reading: Reading, lexicon: Lexicon) -> tuple[float, str]:
     misuse) count against it only when no psychiatric outcome is measured."""
     roles: dict[str, list[str]] = {}
     for name, phrase in reading.full.items():
-        roles.setdefault(lexicon.role_of(name), []).append(phrase)
+        roles.setdefault(_role(name, lexicon), []).append(phrase)
     if "drug" not in roles:
         drugs = ", ".join(c.terms[0] for c in lexicon.by_role("drug") if not c.family)
         return 0.0, f"no mention of {drugs}"
@@ -66,9 +66,9 @@ def relevance(reading: Reading, lexicon: Lexicon) -> tuple[float, str]:
     score += 0.25 * bool(roles.get("condition"))
     score += 0.25 * bool(roles.get("therapy"))
     score += 0.15 * bool(roles.get("outcome"))
-    psych_title = any(lexicon.role_of(n) in ("condition", "therapy") for n in title)
+    psych_title = any(_role(n, lexicon) in ("condition", "therapy") for n in title)
     score += 0.15 * psych_title
-    measured = any(lexicon.role_of(n) == "condition" for n in reading.findings)
+    measured = any(_role(n, lexicon) == "condition" for n in reading.findings)
     excluded = roles.get("exclude", [])
     title_excluded = [n for n in title if lexicon.role_of(n) == "exclude"]
     setting = [n for n in title_excluded if lexicon.group_of(n) == "context"]
@@ -88,6 +88,12 @@ def relevance(reading: Reading, lexicon: Lexicon) -> tuple[float, str]:
     if excluded:
         parts.append(f"off-topic signals: {', '.join(sorted(set(excluded))[:3])}")
     return score, "; ".join(parts)
+
+
+def _role(name: str, lexicon: Lexicon) -> str:
+    """A concept's role for relevance: who was studied (group "population") is no outcome."""
+    role = lexicon.role_of(name)
+    return "population" if lexicon.group_of(name) == "population" else role
 
 
 def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | None:
@@ -149,7 +155,9 @@ class Engine:
                     name for group in groups for name in claim_profile.names(group)
                 )
 
-    def facts(self, text: StudyText, reading: Reading, design: str, every: Tone) -> StudyFacts:
+    def facts(
+        self, text: StudyText, reading: Reading, design: str, every: Tone, concluded: Tone
+    ) -> StudyFacts:
         lexicon = self.lexicon
         title = reading.title
         return StudyFacts(
@@ -167,6 +175,8 @@ class Engine:
             preclinical=design == "preclinical",
             about_mechanism=any(lexicon.group_of(n) == "mechanism" for n in title),
             fades=every.fades,
+            null=concluded.null,
+            measured_early=EARLY in reading.measured,
         )
 
     def links(self, text: StudyText, reading: Reading, design: str = "") -> list[Link]:
@@ -293,7 +303,9 @@ class _Study:
         found_in = dict([*reading.conclusions, *reading.rest])
         every = read_tone(finding_sentences)
         return cls(
-            facts=engine.facts(text, reading, design, every),
+            facts=engine.facts(
+                text, reading, design, every, read_tone([s for s, _f in reading.conclusions])
+            ),
             design=design,
             conclusions=[s for s, _f in reading.conclusions] or finding_sentences[:2],
             concluded=[(s, expand(f, drug=False)) for s, f in reading.conclusions],

@@ -73,6 +73,8 @@ class StudyFacts:
     preclinical: bool  # an animal or cell study
     about_mechanism: bool  # its title names a mechanism (connectivity, synapses, ...)
     fades: bool = False  # its findings tell of a benefit that did not last
+    null: bool = False  # its conclusions tell of an outcome no better than control
+    measured_early: bool = False  # its methods measure an outcome within hours or a day
 
 
 def profile(text: str, found: dict[str, str], lexicon: Lexicon, claim: bool = False) -> Profile:
@@ -153,12 +155,13 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
     if claim.drug and not study.drug:
         return None
     # A claim of rapid relief is tested by any clinical study of the drug that reports its
-    # effect within hours or a day, whatever else the claim adds (the window it opens).
+    # effect within hours or a day, or measured it then and found none, whatever else the
+    # claim adds (the window it opens).
     rapid_test = (
         claim.rapid
         and "mechanism" not in claim.kinds
         and not claim.lasting
-        and findings.rapid
+        and (findings.rapid or (facts.null and facts.measured_early))
         and bool(study.conditions)
         and not facts.preclinical
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from kapwatch.seeds.articles import split_sentences
@@ -30,6 +31,28 @@ _METHOD_LABELS = (
     "measure",
     "patients and",
 )
+
+
+# A time point in the first three days after a dose, said as a time since it ("at 240
+# minutes", "4 hours after", "within 2 h", "on days 1, 2 and 3"): the course a claim of rapid
+# relief is tested on. An infusion's length ("over 40 minutes") is not one.
+EARLY = "within_a_day"  # the lexicon's concept of an effect within hours or a day
+_EARLY_TIME = re.compile(
+    r"\b(?:(?:at|after|within|by|until|through|to)\s+(?:the\s+first\s+)?"
+    r"(?:\d+(?:\.\d+)?\s*(?:-|to|and)\s*)?(?P<n>\d+(?:\.\d+)?)[\s-]*(?P<u>min(?:utes?)?|h|hrs?|hours?)\b"
+    r"|(?P<n2>\d+(?:\.\d+)?)[\s-]*(?P<u2>min(?:utes?)?|h|hrs?|hours?)\s+(?:after|post)"
+    r"|\bdays?\s+(?:1|one)\b(?!\d))",
+    re.IGNORECASE,
+)
+
+
+def early_time(sentence: str) -> str | None:
+    """The phrase naming a time point within three days of a dose, if the sentence has one."""
+    for match in _EARLY_TIME.finditer(sentence):
+        number, unit = match.group("n") or match.group("n2"), match.group("u") or match.group("u2")
+        if number is None or unit.lower().startswith("m") or float(number) <= 72:
+            return match.group(0)
+    return None
 
 
 def _is_conclusion(label: str) -> bool:
@@ -88,8 +111,8 @@ def _merge(*parts: dict[str, str]) -> dict[str, str]:
 def read(text: StudyText, lexicon: Lexicon) -> Reading:
     title = lexicon.find(text.title)
     conclusions, rest, background, methods = _sentences(text)
-    concluded = [(s, lexicon.find(s)) for s in conclusions]
-    others = [(s, lexicon.find(s)) for s in rest]
+    concluded = [(s, _find(s, lexicon)) for s in conclusions]
+    others = [(s, _find(s, lexicon)) for s in rest]
     measured = _merge(*(f for s, f in others if s in methods))
     meshed = lexicon.find("", text.mesh)
     findings = _merge(
@@ -98,6 +121,14 @@ def read(text: StudyText, lexicon: Lexicon) -> Reading:
     keywords = lexicon.find(" ".join(text.keywords)) if text.keywords else {}
     full = _merge(title, *(f for _s, f in concluded), *(f for _s, f in others), keywords, meshed)
     return Reading(title, concluded, others, findings, full, frozenset(background), measured)
+
+
+def _find(sentence: str, lexicon: Lexicon) -> dict[str, str]:
+    """The sentence's concepts, with an early time point however it is written."""
+    found = lexicon.find(sentence)
+    if EARLY in lexicon and EARLY not in found and (phrase := early_time(sentence)):
+        found[EARLY] = phrase
+    return found
 
 
 def _sentences(text: StudyText) -> tuple[list[str], list[str], set[str], set[str]]:

@@ -21,6 +21,7 @@ _NULL = re.compile(
     r"|(?:did|does|do|was|were|is|are|could) not (?:significantly |statistically )?"
     r"(?:differ|separate|improve|reduce|outperform|reach|meet|achieve|show|produce|prevent|extend|"
     r"prolong|enhance|sustain|maintain|persist|last|block|predict|increase|demonstrate|find|"
+    r"replicate|"
     r"support|confer|add|result|lead|superior|better|effective|efficacious|associated|sustained|"
     r"maintained|beneficial|durable)"
     r"|failed to (?:\w+ ){0,2}?(?:show|demonstrate|reach|meet|separate|improve|achieve|reduce|find|"
@@ -48,6 +49,8 @@ _NULL = re.compile(
     r"|(?:very )?low[- ](?:certainty|quality) (?:of )?(?:the )?evidence|(?:limited|insufficient|"
     r"inconclusive|conflicting|weak) evidence|inconsistent|inconclusive|conflicting (?:results|findings)|"
     r"mixed (?:results|findings|evidence)|remains? (?:unclear|uncertain|unproven)|not robust|"
+    r"evidence (?:\w+ ){0,6}?(?:is|are|remains?) (?:still )?(?:lacking|scarce|sparse)|"
+    r"(?:not|never) (?:been )?replicated|"
     r"not clinically (?:meaningful|significant|relevant))\b",
     re.IGNORECASE,
 )
@@ -56,7 +59,8 @@ _NOT_OUTCOME = re.compile(
     r"\b(?:adverse|side[- ]effects?|safety|toleran|tolerab|dropout|drop-out|discontinu|"
     r"withdraw|blood pressure|heart rate|dissociat|at baseline|baseline (?:characteristic|demographic|score|severity|level)|demographic|serious|vital signs|"
     r"hemodynamic|haemodynamic|nausea|vomiting|dizziness|headache|psychotomimetic|"
-    r"cognitive (?:function|impairment|performance))\w*",
+    r"cognitive (?:function|impairment|performance)|acceptability|delirium|sleep|"
+    r"opioid (?:use|consumption)|length of stay)\w*",
     re.IGNORECASE,
 )
 # An effect that does not last.
@@ -71,7 +75,8 @@ _FADES = re.compile(
     r"(?:significant|superior|better|greater|different|lower|higher)\w* (?:\w+ ){0,6}?but not "
     r"(?:at|after|by|on|beyond|from) (?:the )?(?:day|week|month|follow|\d|one|two|three|four|six)|"
     r"(?:time to relapse|effects?|benefits?|improvements?) (?:\w+ ){0,2}(?:is|was|were|are) short|"
-    r"last(?:s|ed|ing)? (?:only )?(?:up to |about |for |around ){1,2}(?:\w+ )?(?:a|one|two|three|\d+) (?:days?|weeks?))\b",
+    r"last(?:s|ed|ing)? (?:only )?(?:up to |about |for |around ){1,2}(?:\w+ )?(?:a|one|two|three|\d+) "
+    r"(?:minutes?|hours?|days?|weeks?))\b",
     re.IGNORECASE,
 )
 # A benefit said to last only days ("remained significant through day 3", "lasted up to a week"),
@@ -293,8 +298,7 @@ def _sentence_tone(sentence: str) -> Tone:
         lasts_months=lasts and bool(_MONTHS.search(text)),
         # The outcome a trial is judged on missed, or the sentence says it helped and then did
         # not (better in the first week, no better after four).
-        null_primary=null
-        and (any(found and _PRIMARY.search(c) for c, found in clauses) or benefit),
+        null_primary=null and (bool(_PRIMARY.search(text)) or benefit),
         secondary_only=benefit and all(_SECONDARY.search(c) for c in benefits),
         falls=bool(_FALL.search(text)) and not _RISE.search(text),
     )

@@ -279,7 +279,12 @@ def load_lexicon(path: Path) -> Lexicon:
 
 def _group(entry: dict[str, object], role: str, where: str) -> str:
     group = str(entry.get("group", ""))
-    allowed = {"outcome": GROUPS, "exclude": ("context",), "drug": ("form",)}.get(role, ())
+    allowed = {
+        "outcome": GROUPS,
+        "exclude": ("context",),
+        "drug": ("form",),
+        "condition": ("population",),
+    }.get(role, ())
     if group and group not in allowed:
         raise LexiconError(
             f"{where}: group for a {role} concept must be one of "
