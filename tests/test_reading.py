@@ -153,6 +153,19 @@ def test_fading_supports_the_fading_claim_and_is_half_the_story_of_efficacy(
     assert found["kap-plasticity-01"] == "mixed"
 
 
+def test_a_primary_outcome_better_at_first_and_not_later_is_mixed(seeds: Seeds) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Ketamine for treatment-resistant depression: a randomized placebo-controlled trial",
+            "Depression scores were significantly lower with ketamine in the first week, but the "
+            "primary outcome at 4 weeks was not better than placebo.",
+            "Ketamine gave a rapid benefit on depression that was short-lived.",
+        ),
+    )
+    assert found["kap-plasticity-01"] == "mixed"
+
+
 def test_a_null_add_on_trial_challenges_the_combination_claims(seeds: Seeds) -> None:
     found = stances(
         seeds,

@@ -109,8 +109,10 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
     if claim.asserts_rise and "mechanism" in claim.kinds and tone.falls and not tone.null:
         return Stance.MIXED  # the measure the claim says rises fell, at least in part
     if tone.null:
-        # A missed primary outcome whose only benefits are secondary, or faded, is a null trial.
-        mixed = tone.positive and not (tone.null_primary and (tone.secondary_only or tone.fades))
+        # A missed primary outcome whose only benefits are secondary, or faded, is a null trial;
+        # an outcome better than control at first and no better later is a benefit that faded.
+        faded = tone.fades and not tone.gone_later
+        mixed = tone.positive and not (tone.null_primary and (tone.secondary_only or faded))
         return Stance.MIXED if mixed and not claim.lasting else Stance.CHALLENGES
     # Relief that comes fast and then fades still confirms a claim of rapid relief.
     if tone.fades and not (claim.rapid and not claim.lasting):
@@ -270,6 +272,7 @@ def _tone(conclusions: list[str], evidence: str, every: Tone) -> Tone:
         null=main.null or every.null,
         fades=main.fades or every.fades,
         null_primary=main.null_primary or every.null_primary,
+        gone_later=main.gone_later or every.gone_later,
     )
 
 

@@ -176,6 +176,7 @@ class Tone:
     null_primary: bool = False  # a null result said of the primary outcome
     secondary_only: bool = False  # every benefit it reports is a secondary or exploratory one
     falls: bool = False  # a measure went down (and nothing went up)
+    gone_later: bool = False  # better than control at first, no better later, said at once
 
 
 def _normalise(text: str) -> str:
@@ -301,6 +302,7 @@ def _sentence_tone(sentence: str) -> Tone:
         null_primary=null and (bool(_PRIMARY.search(text)) or benefit),
         secondary_only=benefit and all(_SECONDARY.search(c) for c in benefits),
         falls=bool(_FALL.search(text)) and not _RISE.search(text),
+        gone_later=gone_later,
     )
 
 
@@ -317,4 +319,5 @@ def read_tone(sentences: list[str]) -> Tone:
         null_primary=any(t.null_primary for t in tones),
         secondary_only=bool(positive) and all(t.secondary_only for t in positive),
         falls=any(t.falls for t in tones),
+        gone_later=any(t.gone_later for t in tones),
     )
