@@ -166,6 +166,21 @@ def test_a_primary_outcome_better_at_first_and_not_later_is_mixed(seeds: Seeds) 
     assert found["kap-plasticity-01"] == "mixed"
 
 
+def test_evidence_of_low_certainty_is_mixed_not_a_refutation(seeds: Seeds) -> None:
+    weak = read_tone(["Evidence for ketamine in PTSD was graded very low."])
+    assert weak.null and weak.weak
+    assert not read_tone(["Ketamine did not differ from placebo."]).weak
+    found = stances(
+        seeds,
+        trial(
+            "Ketamine for depression: a systematic review",
+            "Six trials were included.",
+            "Evidence for ketamine in treatment-resistant depression was graded low.",
+        ),
+    )
+    assert found["kap-plasticity-01"] == "mixed"
+
+
 def test_a_null_add_on_trial_challenges_the_combination_claims(seeds: Seeds) -> None:
     found = stances(
         seeds,

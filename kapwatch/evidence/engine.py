@@ -108,6 +108,8 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
         return Stance.SUPPORTS if tone.lasts and not tone.fades else None
     if claim.asserts_rise and "mechanism" in claim.kinds and tone.falls and not tone.null:
         return Stance.MIXED  # the measure the claim says rises fell, at least in part
+    if tone.null and tone.weak:
+        return Stance.MIXED  # evidence for it, of low certainty
     if tone.null:
         # A missed primary outcome whose only benefits are secondary, or faded, is a null trial;
         # an outcome better than control at first and no better later is a benefit that faded.
@@ -273,6 +275,8 @@ def _tone(conclusions: list[str], evidence: str, every: Tone) -> Tone:
         fades=main.fades or every.fades,
         null_primary=main.null_primary or every.null_primary,
         gone_later=main.gone_later or every.gone_later,
+        weak=(main.weak or every.weak)
+        and not ((main.null and not main.weak) or (every.null and not every.weak)),
     )
 
 

@@ -45,13 +45,18 @@ _NULL = re.compile(
     r"|(?:has|have|had) not been (?:shown|demonstrated|established)|did not establish"
     r"|(?:trials?|studies|results?) (?:were|was) negative|aggravat\w*|exacerbat\w*|worsen\w*"
     r"|below the (?:sensitivity|threshold)|not (?:detectable|detected)|no (?:detectable|measurable)"
-    # Evidence a careful reader would trust less: inconclusive, inconsistent, low certainty.
-    r"|(?:very )?low[- ](?:certainty|quality) (?:of )?(?:the )?evidence|(?:limited|insufficient|"
+    r"|(?:not|never) (?:been )?replicated|not clinically (?:meaningful|significant|relevant))\b",
+    re.IGNORECASE,
+)
+# Evidence a careful reader would trust less: inconclusive, inconsistent, low certainty. It
+# goes against a claim, but as a mixed verdict, not a refutation.
+_WEAK = re.compile(
+    r"\b(?:(?:very )?low[- ](?:certainty|quality) (?:of )?(?:the )?evidence|(?:limited|insufficient|"
     r"inconclusive|conflicting|weak) evidence|inconsistent|inconclusive|conflicting (?:results|findings)|"
     r"mixed (?:results|findings|evidence)|remains? (?:unclear|uncertain|unproven)|not robust|"
-    r"evidence (?:\w+ ){0,6}?(?:is|are|remains?) (?:still )?(?:lacking|scarce|sparse)|"
-    r"(?:not|never) (?:been )?replicated|"
-    r"not clinically (?:meaningful|significant|relevant))\b",
+    r"evidence (?:[\w-]+ ){0,6}?(?:is|are|remains?) (?:still )?(?:lacking|scarce|sparse)|"
+    r"evidence (?:[\w-]+ ){0,10}?(?:was|were|is|are) (?:graded |rated |judged )?(?:as )?(?:very )?"
+    r"(?:low|weak)\b(?![- ](?:risk|dose)))\b",
     re.IGNORECASE,
 )
 # What a null finding is sometimes about that is not the claim's outcome.
@@ -177,6 +182,7 @@ class Tone:
     secondary_only: bool = False  # every benefit it reports is a secondary or exploratory one
     falls: bool = False  # a measure went down (and nothing went up)
     gone_later: bool = False  # better than control at first, no better later, said at once
+    weak: bool = False  # its only null finding is evidence of low certainty (then: mixed)
 
 
 def _normalise(text: str) -> str:
@@ -222,8 +228,8 @@ def _interval_holds_no_effect(sentence: str) -> bool:
     return any(_number(m[1]) <= none <= _number(m[2]) for m, none in spans)
 
 
-def _null_in(sentence: str) -> bool:
-    for match in _NULL.finditer(sentence):
+def _null_in(sentence: str, pattern: re.Pattern[str] = _NULL) -> bool:
+    for match in pattern.finditer(sentence):
         nearby = sentence[max(0, match.start() - 40) : match.end() + 50]
         if not _NOT_OUTCOME.search(nearby):
             return True
@@ -276,6 +282,10 @@ def _sentence_tone(sentence: str) -> Tone:
     # than midazolam for reducing symptoms" names a reduction it did not find.
     maybe_null = _has(lowered, _NULL_HINTS)
     clauses = [(c, maybe_null and _null_in(c)) for c in _CLAUSE.split(text)]
+    weak = not any(found for _c, found in clauses) and any(
+        maybe_null and _null_in(c, _WEAK) for c, _found in clauses
+    )
+    clauses = [(c, found or (weak and _null_in(c, _WEAK))) for c, found in clauses]
     null = any(found for _c, found in clauses) or (
         "ci" in lowered and _interval_holds_no_effect(text)
     )
@@ -293,6 +303,7 @@ def _sentence_tone(sentence: str) -> Tone:
     fades = short_lived or gone_later or (_has(lowered, _FADE_HINTS) and _fades_in(text))
     return Tone(
         null=null,
+        weak=weak,
         positive=benefit,
         fades=fades,
         lasts=lasts,
@@ -320,4 +331,5 @@ def read_tone(sentences: list[str]) -> Tone:
         secondary_only=bool(positive) and all(t.secondary_only for t in positive),
         falls=any(t.falls for t in tones),
         gone_later=any(t.gone_later for t in tones),
+        weak=any(t.weak for t in tones) and not any(t.null and not t.weak for t in tones),
     )
