@@ -21,7 +21,8 @@ from kapwatch.evidence.profiles import (
     linkable,
     profile,
 )
-from kapwatch.evidence.text import EARLY, Reading, StudyText, read
+from kapwatch.evidence.text import Reading, StudyText, read
+from kapwatch.evidence.times import EARLY
 from kapwatch.evidence.tone import Tone, read_tone
 from kapwatch.seeds.articles import Claim
 from kapwatch.seeds.lexicon import Lexicon

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from kapwatch.evidence.times import EARLY, LATE, early_time, late_time
 from kapwatch.seeds.articles import split_sentences
 from kapwatch.seeds.lexicon import Lexicon
 
@@ -31,28 +31,6 @@ _METHOD_LABELS = (
     "measure",
     "patients and",
 )
-
-
-# A time point in the first three days after a dose, said as a time since it ("at 240
-# minutes", "4 hours after", "within 2 h", "on days 1, 2 and 3"): the course a claim of rapid
-# relief is tested on. An infusion's length ("over 40 minutes") is not one.
-EARLY = "within_a_day"  # the lexicon's concept of an effect within hours or a day
-_EARLY_TIME = re.compile(
-    r"\b(?:(?:at|after|within|by|until|through|to)\s+(?:the\s+first\s+)?"
-    r"(?:\d+(?:\.\d+)?\s*(?:-|to|and)\s*)?(?P<n>\d+(?:\.\d+)?)[\s-]*(?P<u>min(?:utes?)?|h|hrs?|hours?)\b"
-    r"|(?P<n2>\d+(?:\.\d+)?)[\s-]*(?P<u2>min(?:utes?)?|h|hrs?|hours?)\s+(?:after|post)"
-    r"|\bdays?\s+(?:1|one)\b(?!\d))",
-    re.IGNORECASE,
-)
-
-
-def early_time(sentence: str) -> str | None:
-    """The phrase naming a time point within three days of a dose, if the sentence has one."""
-    for match in _EARLY_TIME.finditer(sentence):
-        number, unit = match.group("n") or match.group("n2"), match.group("u") or match.group("u2")
-        if number is None or unit.lower().startswith("m") or float(number) <= 72:
-            return match.group(0)
-    return None
 
 
 def _is_conclusion(label: str) -> bool:
@@ -124,10 +102,11 @@ def read(text: StudyText, lexicon: Lexicon) -> Reading:
 
 
 def _find(sentence: str, lexicon: Lexicon) -> dict[str, str]:
-    """The sentence's concepts, with an early time point however it is written."""
+    """The sentence's concepts, with a time point after the dose however it is written."""
     found = lexicon.find(sentence)
-    if EARLY in lexicon and EARLY not in found and (phrase := early_time(sentence)):
-        found[EARLY] = phrase
+    for concept, time_point in ((EARLY, early_time), (LATE, late_time)):
+        if concept in lexicon and concept not in found and (phrase := time_point(sentence)):
+            found[concept] = phrase
     return found
 
 
