@@ -19,7 +19,7 @@ from kapwatch.seeds.articles import load_seeds
 from tests.eval.data import load_studies
 from tests.eval.evaluate import ROOT
 
-STRONG_PRECISION = 0.88
+STRONG_PRECISION = 0.88  # dev is tuned on: 0.85 there held at 0.65 on the blind val studies
 L2 = 0.01  # keeps the weights small on a few hundred links
 
 
