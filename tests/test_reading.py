@@ -210,6 +210,19 @@ def test_evidence_of_low_certainty_is_mixed_not_a_refutation(seeds: Seeds) -> No
     assert found["kap-plasticity-01"] == "mixed"
 
 
+def test_a_therapy_given_after_ketamine_bears_on_the_window_claims(seeds: Seeds) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Mindfulness-based therapy after esketamine for depression: a randomized trial",
+            "Depression scores fell more with esketamine than placebo when mindfulness-based "
+            "therapy followed each dose.",
+            "Esketamine improved the outcomes of the mindfulness-based therapy that followed it.",
+        ),
+    )
+    assert "kap-plasticity-09" in found
+
+
 def test_a_null_add_on_trial_challenges_the_combination_claims(seeds: Seeds) -> None:
     found = stances(
         seeds,
