@@ -1,7 +1,7 @@
 """How sure the digest is of a link: a logistic model over a few plain features of how the link
 was made, fitted on the labelled dev studies (`python -m tests.eval.calibrate` writes
 calibration.json beside this file). A link at or above the threshold is shown as "strong",
-below it as "possible"; the threshold is where dev links start being right at least 88% of
+below it as "possible"; the threshold is where dev links start being right at least 85% of
 the time."""
 
 from __future__ import annotations

@@ -27,7 +27,6 @@ INTEGRATION = "integration"  # integrating the ketamine experience: a therapy's 
 FORM = "form"  # the group of drug concepts that name another form or route than the claim's
 RAPID = "within_a_day"  # the concept of an effect within hours or a day
 RAPID_EFFECT = "rapid_effect"  # the concept of a rapid effect, said without hours
-WINDOW = "window"  # the group of outcomes that name a window of heightened plasticity
 LASTING = "durability"  # the concept of an effect that lasts (or, in a claim, that is sustained)
 
 SAME, NEW_POPULATION, NEW_FORM = "same", "new population", "new form"
@@ -185,8 +184,6 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
                 continue  # the named therapy itself carries such a claim
             # A comparison is the study's design, said in its methods; an outcome is a finding.
             shown = study if group == "contrast" else findings
-            if group == WINDOW and study.therapies - {INTEGRATION}:
-                continue  # a therapy given with the drug puts the window it claims to use
             if not claim.names(group) & shown.names(group) and not _rapid_change(claim, findings):
                 return None
     population = _population(claim, facts)

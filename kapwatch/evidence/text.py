@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kapwatch.evidence.times import EARLY, LATE, early_time, late_time
+from kapwatch.evidence.times import EARLY, early_time
 from kapwatch.seeds.articles import split_sentences
 from kapwatch.seeds.lexicon import Lexicon
 
@@ -102,11 +102,10 @@ def read(text: StudyText, lexicon: Lexicon) -> Reading:
 
 
 def _find(sentence: str, lexicon: Lexicon) -> dict[str, str]:
-    """The sentence's concepts, with a time point after the dose however it is written."""
+    """The sentence's concepts, with an early time point however it is written."""
     found = lexicon.find(sentence)
-    for concept, time_point in ((EARLY, early_time), (LATE, late_time)):
-        if concept in lexicon and concept not in found and (phrase := time_point(sentence)):
-            found[concept] = phrase
+    if EARLY in lexicon and EARLY not in found and (phrase := early_time(sentence)):
+        found[EARLY] = phrase
     return found
 
 

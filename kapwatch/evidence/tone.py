@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kapwatch.evidence.times import late_time
-
 # A null or negative result.
 _NULL = re.compile(
     r"\b(?:no (?:statistically |clinically )?significant(?:ly)? (?:\w+ ){0,2}?"
@@ -132,7 +130,7 @@ _POSITIVE = re.compile(
     r"noninferior|significant(?:ly)? (?:greater|lower|higher|larger|more|less|fewer|better)|"
     r"outperform\w*|increas\w*|abstinen\w*|rapid antidepressant|antidepressant effects?|support\w*|"
     r"favou?r(?:ed|s|ing)|"
-    r"lower (?:\w+ ){0,3}scores?|higher (?:\w+ ){0,3}rates?|fewer (?:\w+ ){0,2}(?:symptoms|relapses))\b",
+    r"lower (?:\w+ ){0,3}scores?|higher (?:\w+ ){0,3}rates?)\b",
     re.IGNORECASE,
 )
 # Phrases whose positive word is negated ("did not improve"): removed before reading positives.
@@ -301,11 +299,7 @@ def _sentence_tone(sentence: str) -> Tone:
     # Better at first, no better than control later: "scores were lower in the first week, but
     # not after 4 weeks".
     gone_later = benefit and any(found and _LATER.search(c) for c, found in clauses)
-    # Better than control a month or more after the last dose is a benefit that lasted.
-    late = benefit and not null and late_time(text) is not None
-    lasts = (late or (_has(lowered, _LAST_HINTS) and bool(_LASTS.search(text)))) and not (
-        null or short_lived
-    )
+    lasts = _has(lowered, _LAST_HINTS) and bool(_LASTS.search(text)) and not (null or short_lived)
     fades = short_lived or gone_later or (_has(lowered, _FADE_HINTS) and _fades_in(text))
     return Tone(
         null=null,
@@ -313,7 +307,7 @@ def _sentence_tone(sentence: str) -> Tone:
         positive=benefit,
         fades=fades,
         lasts=lasts,
-        lasts_months=lasts and (late or bool(_MONTHS.search(text))),
+        lasts_months=lasts and bool(_MONTHS.search(text)),
         # The outcome a trial is judged on missed, or the sentence says it helped and then did
         # not (better in the first week, no better after four).
         null_primary=null and (bool(_PRIMARY.search(text)) or benefit),
