@@ -222,6 +222,24 @@ def test_a_psychiatric_outcome_under_anaesthesia_is_relevant(seeds: Seeds) -> No
     assert {x.claim_id: x.stance for x in result.links}["kap-plasticity-01"] == "challenges"
 
 
+def test_a_relevant_studys_reason_says_when_its_result_goes_against_a_benefit(
+    seeds: Seeds,
+) -> None:
+    engine = Engine(seeds.claims, seeds.lexicon)
+    null = trial(
+        "Ketamine for depression: a randomized trial",
+        "Depression scores did not differ between ketamine and placebo.",
+        "Ketamine was no better than placebo.",
+    )
+    assert engine.assess(null).reason.endswith("; result: no better than control, or worse")
+    positive = trial(
+        "Ketamine for depression: a randomized trial",
+        "Depression scores fell more with ketamine than placebo at 24 hours.",
+        "Ketamine rapidly reduced depressive symptoms.",
+    )
+    assert "result:" not in engine.assess(positive).reason
+
+
 def test_every_link_has_a_confidence_and_a_strength(seeds: Seeds) -> None:
     links = (
         Engine(seeds.claims, seeds.lexicon)

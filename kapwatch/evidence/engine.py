@@ -248,14 +248,28 @@ class Engine:
         score, reason = relevance(reading, self.lexicon)
         relevant = score >= RELEVANCE_THRESHOLD
         design = classify_design(text)
+        links = self.links(text, reading, design) if relevant else []
+        if relevant and (result := _result(reading)):
+            # Said on every relevant card, and the one word a reader gets about a study that
+            # goes against the question but that the engine tied to no claim.
+            reason = f"{reason}; result: {result}"
         return Assessment(
             relevant=relevant,
             score=score,
             reason=reason,
             design=design,
             n=sample_size(text.body),
-            links=self.links(text, reading, design) if relevant else [],
+            links=links,
         )
+
+
+def _result(reading: Reading) -> str | None:
+    """How the study's conclusions (else its findings) read, in a few words, when they go
+    against a benefit: no better than control, of low certainty, or a benefit that faded."""
+    tone = read_tone([s for s, _f in reading.conclusions] or reading.finding_sentences())
+    if tone.null:
+        return "evidence of low certainty" if tone.weak else "no better than control, or worse"
+    return "a benefit that faded" if tone.fades else None
 
 
 def _mechanisms(found: dict[str, str], lexicon: Lexicon) -> dict[str, str]:
