@@ -240,6 +240,19 @@ def test_a_relevant_studys_reason_says_when_its_result_goes_against_a_benefit(
     assert "result:" not in engine.assess(positive).reason
 
 
+def test_a_link_against_a_claim_quotes_the_sentence_that_goes_against_it(seeds: Seeds) -> None:
+    text = trial(
+        "Ketamine for treatment-resistant depression: a randomized placebo-controlled trial",
+        "Depression scores did not differ between ketamine and placebo at 24 hours.",
+        "Repeated ketamine infusions were well tolerated in treatment-resistant depression.",
+    )
+    links = Engine(seeds.claims, seeds.lexicon).assess(text).links
+    against = [x for x in links if x.stance in ("challenges", "mixed")]
+    assert against
+    for link in against:
+        assert link.evidence.startswith("Depression scores did not differ"), link
+
+
 def test_every_link_has_a_confidence_and_a_strength(seeds: Seeds) -> None:
     links = (
         Engine(seeds.claims, seeds.lexicon)

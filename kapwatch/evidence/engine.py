@@ -26,7 +26,7 @@ from kapwatch.evidence.times import EARLY
 from kapwatch.evidence.tone import Tone, read_tone
 from kapwatch.seeds.articles import Claim
 from kapwatch.seeds.lexicon import Lexicon
-from kapwatch.vocabulary import Stance, Strength
+from kapwatch.vocabulary import CONTRARY, Stance, Strength
 
 RELEVANCE_THRESHOLD = 0.5
 MAX_LINKS = 5  # the labelling convention: a study bears on one to five claims
@@ -241,6 +241,8 @@ class Engine:
             contrary=how_it_bears in (Stance.CHALLENGES, Stance.MIXED),
             focused=bool(focus),
         )
+        if how_it_bears in CONTRARY or (claim.asserts_fading and how_it_bears == Stance.SUPPORTS):
+            evidence = _against(evidence, focus, study.findings, self.wanted[claim_id])
         return Link(claim_id, how_it_bears, evidence, sorted(set(own) & study.full)), features
 
     def assess(self, text: StudyText) -> Assessment:
@@ -349,6 +351,25 @@ class _Study:
                 own = _tone(self.conclusions, evidence, self.every)
             self.tones[key] = own
         return self.tones[key]
+
+
+def _against(evidence: str, focus: list[str], findings: Sentences, wanted: frozenset[str]) -> str:
+    """The sentence that shows a result going against a benefit (null, negative or faded), for
+    a link that says so: the evidence if it does, else the first focus sentence that does, else
+    the finding naming most of the claim's concepts that does. A reader shown "increased
+    abstinence" beside *challenges* would rightly distrust the digest."""
+    if _goes_against(evidence):
+        return evidence
+    shown = next((sentence for sentence in focus if _goes_against(sentence)), None)
+    if shown is None:
+        against = [(s, names) for s, names in findings if _goes_against(s)]
+        shown = _best_sentence(against, wanted) or next((s for s, _n in against), None)
+    return shown or evidence
+
+
+def _goes_against(sentence: str) -> bool:
+    tone = read_tone([sentence])
+    return tone.null or tone.fades
 
 
 def _best_sentence(sentences: Sentences, wanted: frozenset[str]) -> str | None:
