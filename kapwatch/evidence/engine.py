@@ -23,7 +23,7 @@ from kapwatch.evidence.profiles import (
 )
 from kapwatch.evidence.text import Reading, StudyText, read
 from kapwatch.evidence.times import EARLY
-from kapwatch.evidence.tone import Tone, read_tone
+from kapwatch.evidence.tone import Tone, goes_against, read_tone
 from kapwatch.seeds.articles import Claim
 from kapwatch.seeds.lexicon import Lexicon
 from kapwatch.vocabulary import CONTRARY, Stance, Strength
@@ -358,18 +358,13 @@ def _against(evidence: str, focus: list[str], findings: Sentences, wanted: froze
     a link that says so: the evidence if it does, else the first focus sentence that does, else
     the finding naming most of the claim's concepts that does. A reader shown "increased
     abstinence" beside *challenges* would rightly distrust the digest."""
-    if _goes_against(evidence):
+    if goes_against(evidence):
         return evidence
-    shown = next((sentence for sentence in focus if _goes_against(sentence)), None)
+    shown = next((sentence for sentence in focus if goes_against(sentence)), None)
     if shown is None:
-        against = [(s, names) for s, names in findings if _goes_against(s)]
+        against = [(s, names) for s, names in findings if goes_against(s)]
         shown = _best_sentence(against, wanted) or next((s for s, _n in against), None)
     return shown or evidence
-
-
-def _goes_against(sentence: str) -> bool:
-    tone = read_tone([sentence])
-    return tone.null or tone.fades
 
 
 def _best_sentence(sentences: Sentences, wanted: frozenset[str]) -> str | None:

@@ -22,10 +22,13 @@ _EARLY_TIME = re.compile(
     r"|\bdays?\s+(?:1|one)\b(?!\d))",
     re.IGNORECASE,
 )
+_MAYBE = re.compile(r"\b(?:min(?:utes?)?|h|hrs?|hours?|days?)\b", re.IGNORECASE)
 
 
 def early_time(sentence: str) -> str | None:
     """The phrase naming a time point within three days of a dose, if the sentence has one."""
+    if not _MAYBE.search(sentence):
+        return None  # most sentences name no time at all
     for match in _EARLY_TIME.finditer(sentence):
         number, unit = match.group("n") or match.group("n2"), match.group("u") or match.group("u2")
         if number is None or unit.lower().startswith("m") or float(number) <= 72:

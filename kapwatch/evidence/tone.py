@@ -244,6 +244,7 @@ _NULL_HINTS = (
     "absence", "negative", "aggravat", "exacerbat", "worsen", "below", "missed", "differ",
     "certainty", "quality", "evidence", "inconsist", "inconclus", "conflict", "mixed", "remain",
 )  # fmt: skip
+_WEAK_HINTS = ("evidence", "inconsist", "inconclus", "conflict", "mixed", "remain", "robust")
 _FADE_HINTS = (
     "fad", "wan", "relaps", "baseline", "sustain", "maintain", "durable", "short", "transient",
     "disappear", "vanish", "emerg", "rose again", "converged", "but not",
@@ -282,10 +283,13 @@ def _sentence_tone(sentence: str) -> Tone:
     # than midazolam for reducing symptoms" names a reduction it did not find.
     maybe_null = _has(lowered, _NULL_HINTS)
     clauses = [(c, maybe_null and _null_in(c)) for c in _CLAUSE.split(text)]
-    weak = not any(found for _c, found in clauses) and any(
-        maybe_null and _null_in(c, _WEAK) for c, _found in clauses
+    weak = (
+        _has(lowered, _WEAK_HINTS)
+        and not any(found for _c, found in clauses)
+        and any(_null_in(c, _WEAK) for c, _found in clauses)
     )
-    clauses = [(c, found or (weak and _null_in(c, _WEAK))) for c, found in clauses]
+    if weak:
+        clauses = [(c, _null_in(c, _WEAK)) for c, _found in clauses]
     null = any(found for _c, found in clauses) or (
         "ci" in lowered and _interval_holds_no_effect(text)
     )
@@ -315,6 +319,12 @@ def _sentence_tone(sentence: str) -> Tone:
         falls=bool(_FALL.search(text)) and not _RISE.search(text),
         gone_later=gone_later,
     )
+
+
+def goes_against(sentence: str) -> bool:
+    """Does the sentence report a null, negative or faded result?"""
+    tone = _sentence_tone(sentence)
+    return tone.null or tone.fades
 
 
 def read_tone(sentences: list[str]) -> Tone:
