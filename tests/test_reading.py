@@ -114,8 +114,7 @@ def test_a_population_the_claims_do_not_name_extends_them(seeds: Seeds) -> None:
         "Depressive symptom scores were lower with esketamine than placebo at day 7.",
         "Low-dose ketamine reduced postpartum depressive symptoms.",
     )
-    result = Engine(seeds.claims, seeds.lexicon).assess(text)
-    assert {x.claim_id: x.stance for x in result.links}["kap-plasticity-01"] == "extends"
+    assert stances(seeds, text)["kap-plasticity-01"] == "extends"
     # Who was studied is no psychiatric outcome: sedation in children stays off the question.
     sedation = trial(
         "Intramuscular ketamine for pediatric sedation in the emergency department",
