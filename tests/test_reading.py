@@ -136,6 +136,24 @@ def test_a_null_trial_challenges_the_efficacy_claim(seeds: Seeds) -> None:
     assert found["kap-plasticity-01"] == "challenges"
 
 
+def test_naming_the_antidepressant_effect_is_not_reporting_one(seeds: Seeds) -> None:
+    # A conclusion that speculates about "the antidepressant effect" found no benefit.
+    assert not read_tone(
+        ["The antidepressant effect may depend on the conscious experience."]
+    ).positive
+    assert read_tone(["Ketamine reduced depressive symptoms within a day."]).positive
+    found = stances(
+        seeds,
+        trial(
+            "Ketamine masked by general anesthesia in depression",
+            "Depression scores did not differ between ketamine and saline on days 1, 2 and 3.",
+            "The antidepressant effect of ketamine may depend on the conscious experience, "
+            "absent under anesthesia.",
+        ),
+    )
+    assert found["kap-plasticity-01"] == "challenges"
+
+
 def test_fading_supports_the_fading_claim_and_is_half_the_story_of_efficacy(
     seeds: Seeds,
 ) -> None:

@@ -128,7 +128,7 @@ _POSITIVE = re.compile(
     r"\b(?:improv\w*|reduc\w*|decreas\w*|effective|efficac\w*|benefi\w*|superior|faster|"
     r"alleviat\w*|relie[fv]\w*|enhanc\w*|promot\w*|restor\w*|remission|responders?|response rates?|"
     r"noninferior|significant(?:ly)? (?:greater|lower|higher|larger|more|less|fewer|better)|"
-    r"outperform\w*|increas\w*|abstinen\w*|rapid antidepressant|antidepressant effects?|support\w*|"
+    r"outperform\w*|increas\w*|abstinen\w*|support\w*|"
     r"favou?r(?:ed|s|ing)|"
     r"lower (?:\w+ ){0,3}scores?|higher (?:\w+ ){0,3}rates?)\b",
     re.IGNORECASE,
