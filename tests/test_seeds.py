@@ -95,6 +95,18 @@ def test_query_requires_ketamine_and_a_psychiatric_topic(seeds: Seeds) -> None:
     assert query.count("(") == query.count(")")
 
 
+def test_a_drug_form_is_found_in_its_chemical_name(seeds: Seeds) -> None:
+    def forms(text: str) -> set[str]:
+        found = seeds.lexicon.find(text)
+        return {n for n in found if seeds.lexicon.group_of(n) == "form"}
+
+    assert forms("(R)-ketamine for depression") == {"arketamine"}
+    assert forms("(R)-(-)-Ketamine: a promise") == {"arketamine"}
+    assert forms("(S)-ketamine infusion") == {"esketamine"}
+    assert forms("racemic (R,S)-ketamine infusions") == set()
+    assert "r)-ketamine" not in seeds.query()  # written for matching, not for PubMed
+
+
 def test_reference_parser_handles_apa_variants() -> None:
     ref = parse_reference(
         "Kang, H., Hawken, E. R., & Vazquez, G. H. (2022). The mechanisms behind rapid "
