@@ -52,6 +52,18 @@ def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
         ("Convincing evidence that it works for suicidal ideation is still lacking.", True),
         ("Acceptability did not differ between agents.", False),  # not a claim's outcome
         ("Sleep quality did not differ between groups.", False),
+        ("Ketamine did not change depression scores relative to placebo.", True),
+        ("Ketamine did not augment the effect of ECT on depression.", True),
+        ("MADRS scores did not change further during weekly maintenance.", False),  # it held
+        ("The trial was stopped early for futility.", True),
+        ("Ketamine showed no antidepressant efficacy compared with placebo.", True),
+        ("No efficacy results are reported here.", False),
+        ("The primary 24-hour outcome was null.", True),
+        ("Response rates were 24% with ketamine and 21% with placebo (p = 0.62).", True),
+        ("Response rates were 44% with ketamine and 21% with placebo (p = 0.03).", False),
+        ("Remission was more common with ketamine (P < .001) but not at day 7 (P = .40).", True),
+        ("Scores were lower with ketamine at 24 hours (p = 0.05).", False),
+        ("Adverse events were as frequent with ketamine (p = 0.71).", False),
     ],
 )
 def test_null_results_are_read_and_their_look_alikes_are_not(sentence: str, null: bool) -> None:

@@ -226,7 +226,8 @@ class Engine:
         if evidence is None:
             return None
         focus = [s for s, names in study.findings if self.focus[claim_id] & names]
-        how_it_bears = stance(claim, how, study.facts, study.tone(focus, evidence))
+        tone = study.tone(focus, evidence, "mechanism" in claim.kinds)
+        how_it_bears = stance(claim, how, study.facts, tone)
         if how_it_bears is None:
             return None
         own = self.concepts[claim_id]
@@ -274,6 +275,12 @@ def _result(reading: Reading) -> str | None:
     return "a benefit that faded" if tone.fades else None
 
 
+def _about_mechanism_alone(names: frozenset[str], lexicon: Lexicon) -> bool:
+    groups = {lexicon.group_of(n) for n in names}
+    roles = {lexicon.role_of(n) for n in names}
+    return "mechanism" in groups and "condition" not in roles
+
+
 def _mechanisms(found: dict[str, str], lexicon: Lexicon) -> dict[str, str]:
     return {n: p for n, p in found.items() if lexicon.group_of(n) == "mechanism"}
 
@@ -313,6 +320,9 @@ class _Study:
     names: frozenset[str]  # every concept the study names, and their families
     full: frozenset[str]  # every concept the study names
     every: Tone  # how all its findings read: the same for every claim
+    # ... but for the sentences about a brain measure alone: a null BDNF finding says nothing
+    # of whether symptoms improved
+    clinical: Tone
     tones: dict[str, Tone] = field(default_factory=dict)  # claims mostly share their sentences
 
     @classmethod
@@ -326,6 +336,7 @@ class _Study:
         finding_sentences = reading.finding_sentences()
         found_in = dict([*reading.conclusions, *reading.rest])
         every = read_tone(finding_sentences)
+        findings = [(s, expand(found_in.get(s, {}))) for s in finding_sentences]
         return cls(
             facts=engine.facts(
                 text, reading, design, every, read_tone([s for s, _f in reading.conclusions])
@@ -334,21 +345,25 @@ class _Study:
             conclusions=[s for s, _f in reading.conclusions] or finding_sentences[:2],
             concluded=[(s, expand(f, drug=False)) for s, f in reading.conclusions],
             rest=[(s, expand(f, drug=False)) for s, f in reading.rest],
-            findings=[(s, expand(found_in.get(s, {}))) for s in finding_sentences],
+            findings=findings,
             names=expand(reading.full),
             full=frozenset(reading.full),
             every=every,
+            clinical=read_tone(
+                [s for s, names in findings if not _about_mechanism_alone(names, lexicon)]
+            ),
         )
 
-    def tone(self, focus: list[str], evidence: str) -> Tone:
-        """How the focus sentences read, else the conclusions, evidence and results."""
-        key = "\n".join(focus) if focus else evidence
+    def tone(self, focus: list[str], evidence: str, mechanism: bool) -> Tone:
+        """How the focus sentences read, else the conclusions, evidence and results (of a
+        brain measure too when the claim is about `mechanism`)."""
+        key = ("M" if mechanism else "") + ("\n".join(focus) if focus else evidence)
         if key not in self.tones:
             own = read_tone(focus) if focus else None
             # Sentences that name the claim's subject but say nothing of how it went leave
             # the study's own findings to speak.
             if own is None or not (own.null or own.fades or own.positive):
-                own = _tone(self.conclusions, evidence, self.every)
+                own = _tone(self.conclusions, evidence, self.every if mechanism else self.clinical)
             self.tones[key] = own
         return self.tones[key]
 

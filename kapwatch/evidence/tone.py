@@ -23,9 +23,15 @@ _NULL = re.compile(
     r"prolong|enhance|sustain|maintain|persist|last|block|predict|increase|demonstrate|find|"
     r"replicate|"
     r"support|confer|add|result|lead|superior|better|effective|efficacious|associated|sustained|"
-    r"maintained|beneficial|durable)"
+    r"maintained|beneficial|durable|change(?! further)|alter|affect|modify|influence|lower|decrease|accelerate|"
+    r"hasten|augment|potentiate|boost|relieve|alleviate|attenuate|normali[sz]e|restore|yield|"
+    r"translate|impact)"
     r"|failed to (?:\w+ ){0,2}?(?:show|demonstrate|reach|meet|separate|improve|achieve|reduce|find|"
     r"confirm|replicate|sustain|establish)"
+    r"|(?:stopped|terminated|halted|ended) (?:\w+ ){0,2}?for futility|futility (?:boundary|criteria|criterion)"
+    r"|(?:outcomes?|results?|trials?|findings?|end ?points?) (?:was|were) null|null (?:results?|findings?|trials?)"
+    r"|favou?red (?:the )?(?:placebo|control|midazolam|sham|comparator|saline)"
+    r"|no (?:significant |antidepressant |clinical |meaningful )?(?:efficacy|impact)(?! (?:results|data|outcomes?|end ?points?))"
     r"|no (?:evidence|effect|benefit|improvement|advantage|added benefit|additional benefit|"
     r"separation|superiority|difference|differences|antidepressant effect|group differences?)"
     r"|not (?:superior|better|more effective|effective|efficacious|supported|sustained|maintained)"
@@ -216,6 +222,18 @@ _DIFFERENCE_CI = re.compile(
 )
 
 
+# A p-value as abstracts print it: "p = 0.62", "P=.41", "p > 0.05".
+_P_VALUE = re.compile(r"\bp\s*([=<>≤≥]|&lt;|&gt;)\s*(0?\.\d+|1(?:\.0+)?)\b", re.IGNORECASE)
+
+
+def _p_values_null(clause: str) -> bool:
+    """Every p-value the clause gives is above 0.05: what it compares did not differ."""
+    values = _P_VALUE.findall(clause)
+    if not values or _NOT_OUTCOME.search(clause):
+        return False
+    return all(sign not in ("<", "≤", "&lt;") and float(v) > 0.05 for sign, v in values)
+
+
 def _number(text: str) -> float:
     return float(text.replace(" ", "").replace("−", "-").replace("–", "-"))
 
@@ -243,6 +261,7 @@ _NULL_HINTS = (
     "indistinguishable", "ineffective", "neither", "equally", "less",
     "absence", "negative", "aggravat", "exacerbat", "worsen", "below", "missed", "differ",
     "certainty", "quality", "evidence", "inconsist", "inconclus", "conflict", "mixed", "remain",
+    "futil", "null", "favo",
 )  # fmt: skip
 _WEAK_HINTS = ("evidence", "inconsist", "inconclus", "conflict", "mixed", "remain", "robust")
 _FADE_HINTS = (
@@ -282,7 +301,11 @@ def _sentence_tone(sentence: str) -> Tone:
     # A clause that reports a null result is not also read for a benefit: "not more effective
     # than midazolam for reducing symptoms" names a reduction it did not find.
     maybe_null = _has(lowered, _NULL_HINTS)
-    clauses = [(c, maybe_null and _null_in(c)) for c in _CLAUSE.split(text)]
+    has_p = "p" in lowered and bool(_P_VALUE.search(text))
+    clauses = [
+        (c, (maybe_null and _null_in(c)) or (has_p and _p_values_null(c)))
+        for c in _CLAUSE.split(text)
+    ]
     weak = (
         _has(lowered, _WEAK_HINTS)
         and not any(found for _c, found in clauses)
