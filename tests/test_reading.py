@@ -73,6 +73,8 @@ def test_null_results_are_read_and_their_look_alikes_are_not(sentence: str, null
 def test_fading_and_lasting_are_told_apart() -> None:
     assert read_tone(["The benefit was transient and most responders relapsed within weeks."]).fades
     assert not read_tone(["Ketamine reduced the risk of relapse by half."]).fades
+    assert not read_tone(["Ketamine reduced the recurrence of depression."]).fades
+    assert not read_tone(["All had recurrent major depression."]).fades  # a diagnosis
     for faded in (
         "The difference remained significant through day 3.",
         "Scores were lower at 24 hours but not at day 7.",
@@ -80,6 +82,10 @@ def test_fading_and_lasting_are_told_apart() -> None:
         "Effects returned to baseline levels within 10 days.",
         "Symptoms re-emerged within a week of the last infusion.",
         "Eight reported a rapid reduction in obsessions that lasted up to 230 minutes.",
+        "Depression scores returned to pre-treatment levels within two weeks.",
+        "Symptoms recurred in most responders within a month.",
+        "Improvement was limited to the first 24 hours.",
+        "Most responders lost their response within 3 weeks.",
     ):
         assert read_tone([faded]).fades, faded
     assert not read_tone(

@@ -77,6 +77,11 @@ _NOT_OUTCOME = re.compile(
 # An effect that does not last.
 _FADES = re.compile(
     r"\b(?:fade[sd]?|fading|wane[sd]?|waning|relapse[sd]?|relapsing|returned? to baseline|"
+    r"returned? to (?:the )?(?:pre-?(?:treatment|infusion|dose|ketamine)|initial|original) "
+    r"(?:levels?|values?|scores?|severity)|recurred|recurrence|"
+    r"(?:did|does) not (?:extend|last|persist|continue|endure) beyond|did not outlast|"
+    r"(?:limited|confined|restricted) to the first|"
+    r"lost (?:their|its|the) (?:antidepressant )?(?:response|remission|benefit|effect)|"
     r"not sustained|not maintained|not durable|short-lived|transient(?:ly)?|diminish(?:ed|es)?|"
     r"dissipat\w*|no longer (?:significant|superior|different|present|evident|detectable)|"
     r"loss of (?:effect|response|benefit|remission)|lost (?:by|within|after|at)|"
@@ -110,7 +115,7 @@ _LATER = re.compile(
 # "reduced the risk of relapse", "delayed relapse": relapse prevented is not a benefit fading.
 _PREVENTED = re.compile(
     r"\b(?:reduc\w*|delay\w*|prevent\w*|lower\w*|decreas\w*|longer|fewer|protect\w*)"
-    r"(?: \w+){0,4} (?:relapse|loss of response)|relapse[- ]prevention|"
+    r"(?: \w+){0,4} (?:relapse|recurrence|loss of response)|relapse[- ]prevention|"
     r"(?:longer|delayed|prolonged) time to relapse|"
     r"(?:risk|rates?|odds|hazard) of relapse|relapse (?:risk|rates?|hazard)",
     re.IGNORECASE,
@@ -268,7 +273,7 @@ _FADE_HINTS = (
     "fad", "wan", "relaps", "baseline", "sustain", "maintain", "durable", "short", "transient",
     "disappear", "vanish", "emerg", "rose again", "converged", "but not",
     "diminish", "dissipat", "longer", "loss of", "lost", "persist", "last", "gone", "absent",
-    "temporar",
+    "temporar", "return", "recurr", "beyond", "outlast", "to the first",
 )  # fmt: skip
 _LAST_HINTS = (
     "sustain", "persist", "maintain", "last", "durable", "remain", "still", "long-term", "retain",
