@@ -10,8 +10,14 @@ from pathlib import Path
 from kapwatch.tomlfile import read_toml, unknown_keys
 
 ROLES = ("drug", "therapy", "condition", "outcome", "exclude")
-_WORD = re.compile(r"[a-z0-9]+")
 GROUPS = ("mechanism", "course", "window", "contrast", "effect")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _whole(alternatives: str) -> str:
+    """Terms matched as whole words: no letter or digit right before or after, so a term may
+    begin with a bracket ("(r)-ketamine") where a word boundary could not stand."""
+    return r"(?<!\w)(?:" + alternatives + r")(?!\w)"
 
 
 class LexiconError(ValueError):
@@ -37,7 +43,7 @@ class Concept:
         if not self.unless:
             return None
         phrases = [re.escape(p).replace(r"\ ", r"[\s-]+") for p in self.unless]
-        return re.compile(r"(?i:\b(?:" + "|".join(phrases) + r")\b)")
+        return re.compile(r"(?i:" + _whole("|".join(phrases)) + ")")
 
     def _expressions(self, lower: bool = False) -> tuple[list[str], list[str]]:
         """Each term's expression: (the words', the acronyms'); `lower`: the words' in lower
@@ -60,9 +66,9 @@ class Concept:
         words, acronyms = self._expressions()
         alternatives = []
         if words:
-            alternatives.append(r"(?i:\b(?:" + "|".join(words) + r")\b)")
+            alternatives.append(r"(?i:" + _whole("|".join(words)) + ")")
         if acronyms:
-            alternatives.append(r"\b(?:" + "|".join(acronyms) + r")\b")
+            alternatives.append(_whole("|".join(acronyms)))
         return re.compile("|".join(alternatives))
 
     @cached_property
@@ -106,8 +112,8 @@ class Concept:
             return None
         words, acronyms = self._expressions(lower=True)
         return (
-            re.compile(r"\b(?:" + "|".join(words) + r")\b") if words else None,
-            re.compile(r"\b(?:" + "|".join(acronyms) + r")\b") if acronyms else None,
+            re.compile(_whole("|".join(words))) if words else None,
+            re.compile(_whole("|".join(acronyms))) if acronyms else None,
         )
 
     def found_in(self, text: str, lowered: str | None = None) -> str | None:
