@@ -64,6 +64,11 @@ def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
         ("Remission was more common with ketamine (P < .001) but not at day 7 (P = .40).", True),
         ("Scores were lower with ketamine at 24 hours (p = 0.05).", False),
         ("Adverse events were as frequent with ketamine (p = 0.71).", False),
+        ("ECT was superior to ketamine for remission.", True),  # the comparator won
+        ("Remission rates were higher with ECT than with ketamine.", True),
+        ("Midazolam was as effective as ketamine.", True),
+        ("Ketamine increased suicidal ideation.", True),
+        ("Ketamine was superior to midazolam at 24 hours.", False),
     ],
 )
 def test_null_results_are_read_and_their_look_alikes_are_not(sentence: str, null: bool) -> None:

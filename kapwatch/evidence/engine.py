@@ -9,6 +9,7 @@ restated in seeds/ (kapwatch.seeds.claims), so nothing here names a drug, a clai
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from kapwatch.evidence.confidence import Calibration, LinkFeatures, load_calibration
 from kapwatch.evidence.design import classify_design, sample_size
@@ -320,9 +321,7 @@ class _Study:
     names: frozenset[str]  # every concept the study names, and their families
     full: frozenset[str]  # every concept the study names
     every: Tone  # how all its findings read: the same for every claim
-    # ... but for the sentences about a brain measure alone: a null BDNF finding says nothing
-    # of whether symptoms improved
-    clinical: Tone
+    lexicon: Lexicon
     tones: dict[str, Tone] = field(default_factory=dict)  # claims mostly share their sentences
 
     @classmethod
@@ -349,21 +348,32 @@ class _Study:
             names=expand(reading.full),
             full=frozenset(reading.full),
             every=every,
-            clinical=read_tone(
-                [s for s, names in findings if not _about_mechanism_alone(names, lexicon)]
-            ),
+            lexicon=lexicon,
+        )
+
+    @cached_property
+    def clinical(self) -> Tone:
+        """How its findings read without the sentences about a brain measure alone, when they
+        hold a null or faded result: a null BDNF finding says nothing of whether symptoms
+        improved."""
+        if not (self.every.null or self.every.fades):
+            return self.every
+        lexicon = self.lexicon
+        return read_tone(
+            [s for s, names in self.findings if not _about_mechanism_alone(names, lexicon)]
         )
 
     def tone(self, focus: list[str], evidence: str, mechanism: bool) -> Tone:
         """How the focus sentences read, else the conclusions, evidence and results (of a
         brain measure too when the claim is about `mechanism`)."""
-        key = ("M" if mechanism else "") + ("\n".join(focus) if focus else evidence)
+        results = self.every if mechanism else self.clinical
+        key = ("" if results is self.every else "C") + ("\n".join(focus) if focus else evidence)
         if key not in self.tones:
             own = read_tone(focus) if focus else None
             # Sentences that name the claim's subject but say nothing of how it went leave
             # the study's own findings to speak.
             if own is None or not (own.null or own.fades or own.positive):
-                own = _tone(self.conclusions, evidence, self.every if mechanism else self.clinical)
+                own = _tone(self.conclusions, evidence, results)
             self.tones[key] = own
         return self.tones[key]
 

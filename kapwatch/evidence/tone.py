@@ -30,6 +30,13 @@ _NULL = re.compile(
     r"confirm|replicate|sustain|establish)"
     r"|(?:stopped|terminated|halted|ended) (?:\w+ ){0,2}?for futility|futility (?:boundary|criteria|criterion)"
     r"|(?:outcomes?|results?|trials?|findings?|end ?points?) (?:was|were) null|null (?:results?|findings?|trials?)"
+    r"|(?:ECT|electroconvulsive therapy|placebo|midazolam|saline|sham|control|comparator)s? "
+    r"(?:group |arm |condition )?(?:was |were )?(?:\w+ )?(?:superior|better|more effective|"
+    r"outperformed)|(?:higher|greater|more) (?:\w+ ){0,3}?(?:with|in|after|for) (?:the )?(?:ECT|"
+    r"electroconvulsive therapy|placebo|midazolam|saline|sham|control)(?: \w+)? than"
+    r"|(?:as|equally) effective as|improved less than|no greater (?:improvement|reduction|benefit)"
+    r"|(?:increas|worsen|aggravat)\w* (?:\w+ ){0,2}?(?:suicidal|depressive symptoms|depression "
+    r"scores|anxiety|craving|symptom severity)"
     r"|favou?red (?:the )?(?:placebo|control|midazolam|sham|comparator|saline)"
     r"|no (?:significant |antidepressant |clinical |meaningful )?(?:efficacy|impact)(?! (?:results|data|outcomes?|end ?points?))"
     r"|no (?:evidence|effect|benefit|improvement|advantage|added benefit|additional benefit|"
@@ -266,7 +273,8 @@ _NULL_HINTS = (
     "indistinguishable", "ineffective", "neither", "equally", "less",
     "absence", "negative", "aggravat", "exacerbat", "worsen", "below", "missed", "differ",
     "certainty", "quality", "evidence", "inconsist", "inconclus", "conflict", "mixed", "remain",
-    "futil", "null", "favo",
+    "futil", "null", "favo", "ect", "electroconvulsive", "placebo", "midazolam", "saline", "sham",
+    "control", "comparator", "as effective", "equally", "increas",
 )  # fmt: skip
 _WEAK_HINTS = ("evidence", "inconsist", "inconclus", "conflict", "mixed", "remain", "robust")
 _FADE_HINTS = (
