@@ -69,10 +69,27 @@ def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
         ("Midazolam was as effective as ketamine.", True),
         ("Ketamine increased suicidal ideation.", True),
         ("Ketamine was superior to midazolam at 24 hours.", False),
+        ("Normalization of BDNF does not appear to be required for improvement.", True),
     ],
 )
 def test_null_results_are_read_and_their_look_alikes_are_not(sentence: str, null: bool) -> None:
     assert read_tone([sentence]).null is null
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The authors judge the long-term results mixed.",
+        "Lasting benefit after esketamine was stopped may be limited.",
+        "The level of proof for long-term use was rated as low.",
+        "It is promising, but evidence that it works for acute suicidal ideation is still lacking.",
+        # The clause on risk of bias says nothing; the one after it does.
+        "Three studies carried a high risk of bias, and effects after stopping were inconsistent.",
+    ],
+)
+def test_evidence_of_low_certainty_is_read_as_such(sentence: str) -> None:
+    tone = read_tone([sentence])
+    assert tone.null and tone.weak
 
 
 def test_fading_and_lasting_are_told_apart() -> None:

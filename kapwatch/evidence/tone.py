@@ -28,6 +28,7 @@ _NULL = re.compile(
     r"translate|impact)"
     r"|failed to (?:\w+ ){0,2}?(?:show|demonstrate|reach|meet|separate|improve|achieve|reduce|find|"
     r"confirm|replicate|sustain|establish)"
+    r"|not (?:appear to be )?(?:required|necessary|needed) for"
     r"|(?:stopped|terminated|halted|ended) (?:\w+ ){0,2}?for futility|futility (?:boundary|criteria|criterion)"
     r"|(?:outcomes?|results?|trials?|findings?|end ?points?) (?:was|were) null|null (?:results?|findings?|trials?)"
     r"|(?:ECT|electroconvulsive therapy|placebo|midazolam|saline|sham|control|comparator)s? "
@@ -67,8 +68,12 @@ _WEAK = re.compile(
     r"\b(?:(?:very )?low[- ](?:certainty|quality) (?:of )?(?:the )?evidence|(?:limited|insufficient|"
     r"inconclusive|conflicting|weak) evidence|inconsistent|inconclusive|conflicting (?:results|findings)|"
     r"mixed (?:results|findings|evidence)|remains? (?:unclear|uncertain|unproven)|not robust|"
-    r"evidence (?:[\w-]+ ){0,6}?(?:is|are|remains?) (?:still )?(?:lacking|scarce|sparse)|"
-    r"evidence (?:[\w-]+ ){0,10}?(?:was|were|is|are) (?:graded |rated |judged )?(?:as )?(?:very )?"
+    r"(?:results|findings|evidence) (?:[\w-]+ ){0,3}?(?:were |was |are |is |as )?mixed|"
+    r"(?:benefits?|effects?|evidence|efficacy) (?:[\w-]+ ){0,8}?(?:is|are|was|were|may be|remains?) "
+    r"limited|"
+    r"evidence (?:[\w-]+ ){0,10}?(?:is|are|remains?) (?:still )?(?:lacking|scarce|sparse)|"
+    r"(?:evidence|level of proof|certainty) (?:[\w-]+ ){0,10}?(?:was|were|is|are|as) (?:graded |"
+    r"rated |judged )?(?:as )?(?:very )?"
     r"(?:low|weak)\b(?![- ](?:risk|dose)))\b",
     re.IGNORECASE,
 )
@@ -148,7 +153,7 @@ _POSITIVE = re.compile(
     r"noninferior|significant(?:ly)? (?:greater|lower|higher|larger|more|less|fewer|better)|"
     r"outperform\w*|increas\w*|abstinen\w*|support\w*|"
     r"favou?r(?:ed|s|ing)|"
-    r"lower (?:\w+ ){0,3}scores?|higher (?:\w+ ){0,3}rates?)\b",
+    r"(?:lower|fewer|less) (?:\w+ ){0,3}(?:scores?|symptoms?|severity|ideation)|higher (?:\w+ ){0,3}rates?)\b",
     re.IGNORECASE,
 )
 # Phrases whose positive word is negated ("did not improve"): removed before reading positives.
@@ -160,6 +165,9 @@ _NEGATED = re.compile(
 # Sentences about a meta-analysis's statistics, not its findings.
 _STATISTICS = re.compile(
     r"\b(?:heterogeneity|publication bias|risk of bias|egger|funnel plot|I2|I²)\b", re.IGNORECASE
+)
+_STATISTICS_CLAUSE = re.compile(
+    r"[;:]|,? (?:but|while|whereas|although|though|however|yet) |, and ", re.IGNORECASE
 )
 # What names the outcome a trial is judged on: the primary outcome, or a symptom scale.
 _PRIMARY = re.compile(
@@ -274,9 +282,13 @@ _NULL_HINTS = (
     "absence", "negative", "aggravat", "exacerbat", "worsen", "below", "missed", "differ",
     "certainty", "quality", "evidence", "inconsist", "inconclus", "conflict", "mixed", "remain",
     "futil", "null", "favo", "ect", "electroconvulsive", "placebo", "midazolam", "saline", "sham",
-    "control", "comparator", "as effective", "equally", "increas",
+    "control", "comparator", "as effective", "equally", "increas", "required", "necessary",
+    "needed",
 )  # fmt: skip
-_WEAK_HINTS = ("evidence", "inconsist", "inconclus", "conflict", "mixed", "remain", "robust")
+_WEAK_HINTS = (
+    "evidence", "inconsist", "inconclus", "conflict", "mixed", "remain", "robust", "limited",
+    "proof", "certainty",
+)  # fmt: skip
 _FADE_HINTS = (
     "fad", "wan", "relaps", "baseline", "sustain", "maintain", "durable", "short", "transient",
     "disappear", "vanish", "emerg", "rose again", "converged", "but not",
@@ -309,7 +321,12 @@ def _sentence_tone(sentence: str) -> Tone:
     """One sentence read once (a study's claims mostly weigh the same sentences)."""
     lowered = sentence.lower()
     if _has(lowered, _STATISTICS_HINTS) and _STATISTICS.search(sentence):
-        return Tone(False, False, False, False)
+        # Only the clauses about the statistics say nothing of the claim.
+        kept = [c for c in _STATISTICS_CLAUSE.split(sentence) if not _STATISTICS.search(c)]
+        if not kept:
+            return Tone(False, False, False, False)
+        sentence = ", ".join(kept)
+        lowered = sentence.lower()
     text = _normalise(sentence) if "inferior" in lowered else sentence
     # A clause that reports a null result is not also read for a benefit: "not more effective
     # than midazolam for reducing symptoms" names a reduction it did not find.
