@@ -30,7 +30,7 @@ from kapwatch.seeds.lexicon import Lexicon
 from kapwatch.vocabulary import CONTRARY, Stance, Strength
 
 RELEVANCE_THRESHOLD = 0.5
-MAX_LINKS = 5  # the labelling convention: a study bears on one to five claims
+MAX_LINKS = 6  # the labelling convention: a study usually bears on one to five claims
 
 
 @dataclass
