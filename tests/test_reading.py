@@ -337,3 +337,21 @@ def test_the_demo_weeks_null_trials_challenge_the_claims_they_test(seeds: Seeds)
         found[record.pmid] = {x.claim_id: x.stance for x in engine.assess(text).links}
     assert found["38188539"]["kap-plasticity-01"] == "challenges"  # masked by anaesthesia
     assert found["35046508"]["kap-plasticity-01"] == "challenges"  # PTSD primary outcome missed
+
+
+def test_a_claims_stance_does_not_depend_on_the_other_claims(seeds: Seeds) -> None:
+    # The engine reads a study once for all claims and reuses what it read; a claim must get
+    # the stance it would get alone (a shared cache once gave one claim another's reading).
+    from tests.eval.data import load_studies
+
+    everything = Engine(seeds.claims, seeds.lexicon)
+    alone = {c.id: Engine([c], seeds.lexicon) for c in seeds.claims}
+    compared = 0
+    for study in load_studies():
+        if study.split != "dev" or not study.relevant:
+            continue
+        for link in everything.assess(study.text).links:
+            own = {x.claim_id: x.stance for x in alone[link.claim_id].assess(study.text).links}
+            assert own.get(link.claim_id) == link.stance, (study.pmid, link.claim_id)
+            compared += 1
+    assert compared > 200

@@ -367,7 +367,10 @@ class _Study:
         """How the focus sentences read, else the conclusions, evidence and results (of a
         brain measure too when the claim is about `mechanism`)."""
         results = self.every if mechanism else self.clinical
-        key = ("" if results is self.every else "C") + ("\n".join(focus) if focus else evidence)
+        # Focus sentences and an evidence sentence are read differently: never one key for both.
+        key = ("" if results is self.every else "C") + (
+            "F" + "\n".join(focus) if focus else "E" + evidence
+        )
         if key not in self.tones:
             own = read_tone(focus) if focus else None
             # Sentences that name the claim's subject but say nothing of how it went leave
