@@ -19,6 +19,9 @@ class Stance(StrEnum):
 # The order a reader wants: what goes against a claim first.
 STANCE_ORDER = (Stance.CHALLENGES, Stance.MIXED, Stance.EXTENDS, Stance.SUPPORTS)
 CONTRARY = frozenset({Stance.CHALLENGES, Stance.MIXED})
+# How a relevant study's reason says its result goes against a benefit ("; result: no better
+# than control, or worse"): the digest lists such a study first among those tied to no claim.
+RESULT_MARK = "; result: "
 
 
 class NotRelated(StrEnum):

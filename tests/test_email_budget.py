@@ -12,9 +12,11 @@ import pytest
 
 from kapwatch.delivery.deliverer import Message
 from kapwatch.delivery.email import build_message
+from kapwatch.digest.cards import priority
 from kapwatch.digest.render import build_context, render
 from kapwatch.seeds.articles import Seeds
 from kapwatch.settings import Settings
+from kapwatch.vocabulary import RESULT_MARK
 
 EVIDENCE = (
     "In this randomized trial, ketamine combined with a structured psychotherapy protocol "
@@ -142,3 +144,16 @@ def test_the_email_html_travels_as_7bit() -> None:
     ).replace("; ", ";")
     html_size, _ = mime_sizes("text", wrapped)
     assert html_size < len(wrapped) + 200  # 7bit: no quoted-printable or base64 overhead
+
+
+def test_a_study_tied_to_no_claim_comes_first_among_them_when_its_result_goes_against() -> None:
+    plain = {"top": None, "reason": "ketamine (ketamine); condition: depression", "number": 1}
+    null = {
+        "top": None,
+        "reason": f"ketamine (ketamine){RESULT_MARK}no better than control, or worse",
+        "number": 2,
+    }
+    linked = {"top": "supports", "reason": "ketamine (ketamine)", "number": 3}
+    challenged = {"top": "challenges", "reason": "ketamine (ketamine)", "number": 4}
+    order = sorted([plain, null, linked, challenged], key=priority)
+    assert [c["number"] for c in order] == [4, 3, 2, 1]

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from kapwatch.vocabulary import STANCE_ORDER
+from kapwatch.vocabulary import RESULT_MARK, STANCE_ORDER
 
 INDEX_LINKS = 6  # card links per claim in the index; the rest are counted
 INDEX_ROWS = 5  # claims in the index (challenged first): it stays short, the cards hold the rest
@@ -49,10 +49,17 @@ def card(item: dict[str, Any], number: int, claims: dict[str, dict[str, Any]]) -
     return {**item, "number": number, "groups": groups, "top": top}
 
 
+RANKS = 4
+
+
 def priority(c: dict[str, Any]) -> tuple[int, int]:
-    """The email's order: challenges first, then other linked studies, then the rest; within
-    each, the store's order (strongest first)."""
-    rank = 0 if c["top"] == "challenges" else 1 if c["top"] else 2
+    """The email's order: challenges first, then other linked studies, then the studies tied to
+    no claim whose result goes against a benefit, then the rest; within each, the store's
+    order (strongest first)."""
+    if c["top"]:
+        rank = 0 if c["top"] == "challenges" else 1
+    else:
+        rank = 2 if RESULT_MARK in (c.get("reason") or "") else 3
     return rank, c["number"]
 
 

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from kapwatch.digest.cards import (
     INDEX_LINKS,
     INDEX_ROWS,
+    RANKS,
     Tally,
     card,
     headline,
@@ -104,7 +105,9 @@ class Week:
     email's candidates by rank (priority()) and the first screened-out studies."""
 
     tally: Tally = field(default_factory=Tally)
-    ranked: tuple[list[dict[str, Any]], ...] = field(default_factory=lambda: ([], [], []))
+    ranked: tuple[list[dict[str, Any]], ...] = field(
+        default_factory=lambda: tuple([] for _ in range(RANKS))
+    )
     screened: list[dict[str, Any]] = field(default_factory=list)
     spool: Spool = field(default_factory=Spool)  # every study, for the later passes
     new: int = 0
@@ -207,7 +210,7 @@ def build_context(
         "claims_by_id": by_id,
         "family_titles": {f.id: f.title for f in seeds.families},
         "claim_index": week.tally.index(by_id),
-        "candidates": [*week.ranked[0], *week.ranked[1], *week.ranked[2]][:EMAIL_CARDS],
+        "candidates": [c for ranked in week.ranked for c in ranked][:EMAIL_CARDS],
         "cards": week.cards,  # how many studies the full digest shows as cards
         "older": week.older,  # of them, published more than a year before the window
         "screened_out": week.screened,
@@ -281,7 +284,7 @@ def render(
             mode="full",
             index=index_rows(context, None),
             linked=all_cards(context, (0, 1)),
-            others=all_cards(context, (2,)),
+            others=all_cards(context, (2, 3)),
             more_cards=0,
         )
         with atomic(path) as out:

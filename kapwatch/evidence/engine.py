@@ -27,7 +27,7 @@ from kapwatch.evidence.times import EARLY
 from kapwatch.evidence.tone import Tone, goes_against, read_tone
 from kapwatch.seeds.articles import Claim
 from kapwatch.seeds.lexicon import Lexicon
-from kapwatch.vocabulary import CONTRARY, Stance, Strength
+from kapwatch.vocabulary import CONTRARY, RESULT_MARK, Stance, Strength
 
 RELEVANCE_THRESHOLD = 0.5
 MAX_LINKS = 6  # the labelling convention: a study usually bears on one to five claims
@@ -256,7 +256,7 @@ class Engine:
         if relevant and (result := _result(reading)):
             # Said on every relevant card, and the one word a reader gets about a study that
             # goes against the question but that the engine tied to no claim.
-            reason = f"{reason}; result: {result}"
+            reason = f"{reason}{RESULT_MARK}{result}"
         return Assessment(
             relevant=relevant,
             score=score,
