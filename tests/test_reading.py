@@ -113,6 +113,7 @@ def test_fading_and_lasting_are_told_apart() -> None:
     assert not read_tone(
         ["Symptoms improved within 72 hours after ketamine but not after placebo."]
     ).fades
+    assert read_tone(["Three of seven remitters stayed in remission for at least 4 weeks."]).lasts
     lasting = read_tone(["Improvement was sustained at six months after the last infusion."])
     assert lasting.lasts and lasting.lasts_months and not lasting.fades
 

@@ -134,8 +134,9 @@ _PREVENTED = re.compile(
 )
 # A benefit that lasts: weeks or months after treatment.
 _LASTS = re.compile(
-    r"\b(?:sustained|persist(?:ed|ing|s)|maintained|lasted|lasting|durable|retained|kept|remained "
-    r"(?:significant|lower|improved|better|reduced|in remission)|still (?:significant|present)|"
+    r"\b(?:sustained|persist(?:ed|ing|s)|maintained|lasted|lasting|durable|retained|kept|"
+    r"(?:remained|stayed) (?:significant|lower|improved|better|reduced|in remission|well|"
+    r"remitted)|still (?:significant|present|in remission)|"
     r"long-term (?:benefit|improvement|reduction|efficacy|remission))\b",
     re.IGNORECASE,
 )
@@ -297,7 +298,7 @@ _FADE_HINTS = (
 )  # fmt: skip
 _LAST_HINTS = (
     "sustain", "persist", "maintain", "last", "durable", "remain", "still", "long-term", "retain",
-    "kept",
+    "kept", "stayed",
 )  # fmt: skip
 _STATISTICS_HINTS = (
     "heterogen",
