@@ -356,3 +356,23 @@ def test_a_claims_stance_does_not_depend_on_the_other_claims(seeds: Seeds) -> No
             assert own.get(link.claim_id) == link.stance, (study.pmid, link.claim_id)
             compared += 1
     assert compared > 200
+
+
+def test_a_study_of_misuse_is_relevant_and_tests_no_treatment_claim(seeds: Seeds) -> None:
+    engine = Engine(seeds.claims, seeds.lexicon)
+    users = engine.assess(
+        trial(
+            "Depressive symptoms in chronic ketamine users: a one-year cohort",
+            "Frequent ketamine users had more depressive symptoms than non-users at one year.",
+            "Chronic ketamine use goes with worsening depression.",
+        )
+    )
+    assert users.relevant and users.links == []
+    treated = engine.assess(
+        trial(
+            "Ketamine for alcohol dependence: a randomized trial",
+            "Ketamine increased abstinence compared with midazolam over six months.",
+            "Ketamine helped people with alcohol dependence stay abstinent.",
+        )
+    )
+    assert treated.relevant and treated.links

@@ -14,7 +14,9 @@ from functools import cached_property
 from kapwatch.evidence.confidence import Calibration, LinkFeatures, load_calibration
 from kapwatch.evidence.design import classify_design, sample_size
 from kapwatch.evidence.profiles import (
+    CONTEXT,
     INTEGRATION,
+    MISUSE,
     SAME,
     Profile,
     StudyFacts,
@@ -73,7 +75,7 @@ def relevance(reading: Reading, lexicon: Lexicon) -> tuple[float, str]:
     measured = any(_role(n, lexicon) == "condition" for n in reading.findings)
     excluded = roles.get("exclude", [])
     title_excluded = [n for n in title if lexicon.role_of(n) == "exclude"]
-    setting = [n for n in title_excluded if lexicon.group_of(n) == "context"]
+    setting = [n for n in title_excluded if lexicon.group_of(n) in (CONTEXT, MISUSE)]
     therapy_named = any(lexicon.role_of(n) == "therapy" and n != INTEGRATION for n in reading.full)
     if (setting or (title_excluded and not psych_title)) and not (measured or therapy_named):
         score -= 0.6
@@ -180,6 +182,7 @@ class Engine:
             ),
             preclinical=design == "preclinical",
             about_mechanism=any(lexicon.group_of(n) == "mechanism" for n in title),
+            misuse=any(lexicon.group_of(n) == MISUSE for n in title),
             fades=every.fades,
             null=concluded.null,
             measured_early=EARLY in reading.measured,

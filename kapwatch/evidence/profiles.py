@@ -29,6 +29,9 @@ RAPID = "within_a_day"  # the concept of an effect within hours or a day
 RAPID_EFFECT = "rapid_effect"  # the concept of a rapid effect, said without hours
 LASTING = "durability"  # the concept of an effect that lasts (or, in a claim, that is sustained)
 
+CONTEXT = "context"  # the group of exclusions naming an off-topic setting (surgery, sedation)
+MISUSE = "misuse"  # ... and of those naming people who take the drug outside treatment
+
 SAME, NEW_POPULATION, NEW_FORM = "same", "new population", "new form"
 
 
@@ -72,6 +75,7 @@ class StudyFacts:
     title_forms: frozenset[str]  # the drug form its title names
     preclinical: bool  # an animal or cell study
     about_mechanism: bool  # its title names a mechanism (connectivity, synapses, ...)
+    misuse: bool = False  # its title names people who take the drug outside treatment
     fades: bool = False  # its findings tell of a benefit that did not last
     null: bool = False  # its conclusions tell of an outcome no better than control
     measured_early: bool = False  # its methods measure an outcome within hours or a day
@@ -152,8 +156,8 @@ def _intervention(claim: Profile, study: Profile, lexicon: Lexicon) -> str | Non
 def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
     """How the study tests the claim (SAME, or the NEW_* way it extends it), or None."""
     study, findings = facts.profile, facts.findings
-    if claim.drug and not study.drug:
-        return None
+    if (claim.drug and not study.drug) or facts.misuse:
+        return None  # a study of misuse tests no claim about the drug as a treatment
     # A claim of rapid relief is tested by any clinical study of the drug that reports its
     # effect within hours or a day, or measured it then and found none, whatever else the
     # claim adds (the window it opens).

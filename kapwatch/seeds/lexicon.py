@@ -36,7 +36,9 @@ class Concept:
     query: bool = False
     family: str = ""  # a broader concept this one counts as ("trd" -> "depression")
     unless: tuple[str, ...] = ()  # phrases that use a term in another sense
-    group: str = ""  # outcomes: mechanism | course | window | contrast | effect; exclude: context
+    # outcomes: mechanism | course | window | contrast | effect; exclude: context | misuse;
+    # drugs: form; conditions: population
+    group: str = ""
 
     @cached_property
     def _unless(self) -> re.Pattern[str] | None:
@@ -287,7 +289,7 @@ def _group(entry: dict[str, object], role: str, where: str) -> str:
     group = str(entry.get("group", ""))
     allowed = {
         "outcome": GROUPS,
-        "exclude": ("context",),
+        "exclude": ("context", "misuse"),
         "drug": ("form",),
         "condition": ("population",),
     }.get(role, ())
