@@ -282,10 +282,10 @@ _NULL_HINTS = (
     "indistinguishable", "ineffective", "neither", "equally", "less",
     "absence", "negative", "aggravat", "exacerbat", "worsen", "below", "missed", "differ",
     "certainty", "quality", "evidence", "inconsist", "inconclus", "conflict", "mixed", "remain",
-    "futil", "null", "favo", "ect", "electroconvulsive", "placebo", "midazolam", "saline", "sham",
-    "control", "comparator", "as effective", "equally", "increas", "required", "necessary",
-    "needed",
+    "futil", "null", "favo", "superior", "better", "outperform", "more effective", "as effective",
+    "higher", "greater", "improved less", "increas", "required", "necessary", "needed",
 )  # fmt: skip
+_P_HINTS = ("p =", "p=", "p >", "p>", "p ≥", "p≥", "p &gt;")
 _WEAK_HINTS = (
     "evidence", "inconsist", "inconclus", "conflict", "mixed", "remain", "robust", "limited",
     "proof", "certainty",
@@ -332,7 +332,8 @@ def _sentence_tone(sentence: str) -> Tone:
     # A clause that reports a null result is not also read for a benefit: "not more effective
     # than midazolam for reducing symptoms" names a reduction it did not find.
     maybe_null = _has(lowered, _NULL_HINTS)
-    has_p = "p" in lowered and bool(_P_VALUE.search(text))
+    # Only a p-value printed with "=" or ">" can show no difference.
+    has_p = _has(lowered, _P_HINTS) and bool(_P_VALUE.search(text))
     clauses = [
         (c, (maybe_null and _null_in(c)) or (has_p and _p_values_null(c)))
         for c in _CLAUSE.split(text)
@@ -383,17 +384,31 @@ def goes_against(sentence: str) -> bool:
 
 def read_tone(sentences: list[str]) -> Tone:
     """Read a study's finding sentences (conclusions first)."""
-    tones = [_sentence_tone(s) for s in sentences]
-    positive = [t for t in tones if t.positive]
+    null = positive = fades = lasts = months = primary = falls = later = weak = strong = False
+    secondary_only = True
+    for sentence in sentences:
+        t = _sentence_tone(sentence)
+        null |= t.null
+        fades |= t.fades
+        lasts |= t.lasts
+        months |= t.lasts_months
+        primary |= t.null_primary
+        falls |= t.falls
+        later |= t.gone_later
+        weak |= t.weak
+        strong |= t.null and not t.weak  # a null finding that is not a matter of certainty
+        if t.positive:
+            positive = True
+            secondary_only &= t.secondary_only
     return Tone(
-        null=any(t.null for t in tones),
-        positive=any(t.positive for t in tones),
-        fades=any(t.fades for t in tones),
-        lasts=any(t.lasts for t in tones),
-        lasts_months=any(t.lasts_months for t in tones),
-        null_primary=any(t.null_primary for t in tones),
-        secondary_only=bool(positive) and all(t.secondary_only for t in positive),
-        falls=any(t.falls for t in tones),
-        gone_later=any(t.gone_later for t in tones),
-        weak=any(t.weak for t in tones) and not any(t.null and not t.weak for t in tones),
+        null=null,
+        positive=positive,
+        fades=fades,
+        lasts=lasts,
+        lasts_months=months,
+        null_primary=primary,
+        secondary_only=positive and secondary_only,
+        falls=falls,
+        gone_later=later,
+        weak=weak and not strong,
     )

@@ -340,8 +340,6 @@ def build_query(lexicon: Lexicon, concept_names: set[str]) -> str:
             for term in (*concept.terms, *concept.text_words):
                 if term.isupper() and len(term) <= 3:
                     continue  # three-letter acronyms (KAP, WET, TRD) flood PubMed with noise
-                if ")" in term:
-                    continue  # a chemical name's tail ("r)-ketamine"), for matching only
                 quoted = f'"{term}"' if " " in term or "-" in term else term
                 terms.append(f"{quoted}[tiab]")
             terms.extend(f'"{m}"[mh]' for m in concept.mesh)

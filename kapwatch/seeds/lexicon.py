@@ -12,12 +12,9 @@ from kapwatch.tomlfile import read_toml, unknown_keys
 ROLES = ("drug", "therapy", "condition", "outcome", "exclude")
 GROUPS = ("mechanism", "course", "window", "contrast", "effect")
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-def _whole(alternatives: str) -> str:
-    """Terms matched as whole words: no letter or digit right before or after, so a term may
-    begin with a bracket ("(r)-ketamine") where a word boundary could not stand."""
-    return r"(?<!\w)(?:" + alternatives + r")(?!\w)"
+# A hyphen in a term matches a space, a hyphen or nothing, after a closing bracket or not: the
+# chemical name "(R)-ketamine" is the term "r-ketamine".
+_HYPHEN = r"\)?[\s-]?"
 
 
 class LexiconError(ValueError):
@@ -44,8 +41,10 @@ class Concept:
     def _unless(self) -> re.Pattern[str] | None:
         if not self.unless:
             return None
-        phrases = [re.escape(p).replace(r"\ ", r"[\s-]+") for p in self.unless]
-        return re.compile(r"(?i:" + _whole("|".join(phrases)) + ")")
+        phrases = [
+            re.escape(p).replace(r"\ ", r"[\s-]+").replace(r"\-", _HYPHEN) for p in self.unless
+        ]
+        return re.compile(r"(?i:\b(?:" + "|".join(phrases) + r")\b)")
 
     def _expressions(self, lower: bool = False) -> tuple[list[str], list[str]]:
         """Each term's expression: (the words', the acronyms'); `lower`: the words' in lower
@@ -58,7 +57,7 @@ class Concept:
             acronym = term.isupper() and len(term) <= 5
             written = term if acronym or not lower else term.lower()
             regex = re.escape(written.rstrip("*"))
-            regex = regex.replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
+            regex = regex.replace(r"\ ", r"[\s-]+").replace(r"\-", _HYPHEN)
             regex += r"\w*" if term.endswith("*") else ""
             (acronyms if acronym else words).append(regex)
         return words, acronyms
@@ -68,9 +67,9 @@ class Concept:
         words, acronyms = self._expressions()
         alternatives = []
         if words:
-            alternatives.append(r"(?i:" + _whole("|".join(words)) + ")")
+            alternatives.append(r"(?i:\b(?:" + "|".join(words) + r")\b)")
         if acronyms:
-            alternatives.append(_whole("|".join(acronyms)))
+            alternatives.append(r"\b(?:" + "|".join(acronyms) + r")\b")
         return re.compile("|".join(alternatives))
 
     @cached_property
@@ -114,8 +113,8 @@ class Concept:
             return None
         words, acronyms = self._expressions(lower=True)
         return (
-            re.compile(_whole("|".join(words))) if words else None,
-            re.compile(_whole("|".join(acronyms))) if acronyms else None,
+            re.compile(r"\b(?:" + "|".join(words) + r")\b") if words else None,
+            re.compile(r"\b(?:" + "|".join(acronyms) + r")\b") if acronyms else None,
         )
 
     def found_in(self, text: str, lowered: str | None = None) -> str | None:
@@ -177,12 +176,16 @@ class Lexicon:
 
     @cached_property
     def _by_word(self) -> dict[str, tuple[tuple[int, frozenset[str], tuple[str, ...]], ...]]:
-        """A word of each term that has whole words -> (concept, the term's anchors)."""
+        """A word of each term that has whole words -> (concept, the term's anchors). The word
+        is the term's longest that is not a term on its own: "ketamine users" is looked up by
+        "users", since nearly every abstract says "ketamine"."""
+        alone = {t.lower() for c in self.concepts for t in c.terms if _WORD.fullmatch(t.lower())}
         index: dict[str, list[tuple[int, frozenset[str], tuple[str, ...]]]] = {}
         for i, concept in enumerate(self.concepts):
             for whole, parts in concept.anchors:
                 if whole:
-                    index.setdefault(max(whole, key=len), []).append((i, whole, parts))
+                    key = max(sorted(whole - alone or whole), key=len)
+                    index.setdefault(key, []).append((i, whole, parts))
         return {word: tuple(entries) for word, entries in index.items()}
 
     @cached_property
