@@ -325,7 +325,9 @@ class _Study:
     full: frozenset[str]  # every concept the study names
     every: Tone  # how all its findings read: the same for every claim
     lexicon: Lexicon
-    tones: dict[str, Tone] = field(default_factory=dict)  # claims mostly share their sentences
+    # (read with its brain-measure findings, evidence sentence) -> how it reads: claims mostly
+    # share their evidence
+    tones: dict[tuple[bool, str], Tone] = field(default_factory=dict)
 
     @classmethod
     def of(cls, text: StudyText, reading: Reading, design: str, engine: Engine) -> _Study:
@@ -369,18 +371,16 @@ class _Study:
     def tone(self, focus: list[str], evidence: str, mechanism: bool) -> Tone:
         """How the focus sentences read, else the conclusions, evidence and results (of a
         brain measure too when the claim is about `mechanism`)."""
+        if focus:
+            own = read_tone(focus)  # each sentence is read once, whatever the claim
+            if own.null or own.fades or own.positive:
+                return own
+        # Sentences that name the claim's subject but say nothing of how it went leave the
+        # study's own findings to speak.
         results = self.every if mechanism else self.clinical
-        # Focus sentences and an evidence sentence are read differently: never one key for both.
-        key = ("" if results is self.every else "C") + (
-            "F" + "\n".join(focus) if focus else "E" + evidence
-        )
+        key = (results is self.every, evidence)
         if key not in self.tones:
-            own = read_tone(focus) if focus else None
-            # Sentences that name the claim's subject but say nothing of how it went leave
-            # the study's own findings to speak.
-            if own is None or not (own.null or own.fades or own.positive):
-                own = _tone(self.conclusions, evidence, results)
-            self.tones[key] = own
+            self.tones[key] = _tone(self.conclusions, evidence, results)
         return self.tones[key]
 
 
