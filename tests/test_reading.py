@@ -67,6 +67,8 @@ def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
         ("ECT was superior to ketamine for remission.", True),  # the comparator won
         ("Remission rates were higher with ECT than with ketamine.", True),
         ("Midazolam was as effective as ketamine.", True),
+        ("Ketamine was as effective as ECT for remission.", False),  # an active comparator
+        ("Placebo was better tolerated than ketamine.", False),  # tolerability
         ("Ketamine increased suicidal ideation.", True),
         ("Ketamine was superior to midazolam at 24 hours.", False),
         ("Normalization of BDNF does not appear to be required for improvement.", True),
