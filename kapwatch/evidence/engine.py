@@ -14,9 +14,7 @@ from functools import cached_property
 from kapwatch.evidence.confidence import Calibration, LinkFeatures, load_calibration
 from kapwatch.evidence.design import classify_design, sample_size
 from kapwatch.evidence.profiles import (
-    CONTEXT,
     INTEGRATION,
-    MISUSE,
     SAME,
     Profile,
     StudyFacts,
@@ -28,7 +26,7 @@ from kapwatch.evidence.text import Reading, StudyText, read
 from kapwatch.evidence.times import EARLY
 from kapwatch.evidence.tone import Tone, goes_against, read_tone
 from kapwatch.seeds.articles import Claim
-from kapwatch.seeds.lexicon import Lexicon
+from kapwatch.seeds.lexicon import CONTEXT, MISUSE, Lexicon
 from kapwatch.vocabulary import CONTRARY, RESULT_MARK, Stance, Strength
 
 RELEVANCE_THRESHOLD = 0.5

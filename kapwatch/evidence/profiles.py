@@ -29,9 +29,6 @@ RAPID = "within_a_day"  # the concept of an effect within hours or a day
 RAPID_EFFECT = "rapid_effect"  # the concept of a rapid effect, said without hours
 LASTING = "durability"  # the concept of an effect that lasts (or, in a claim, that is sustained)
 
-CONTEXT = "context"  # the group of exclusions naming an off-topic setting (surgery, sedation)
-MISUSE = "misuse"  # ... and of those naming people who take the drug outside treatment
-
 SAME, NEW_POPULATION, NEW_FORM = "same", "new population", "new form"
 
 

@@ -11,6 +11,8 @@ from kapwatch.tomlfile import read_toml, unknown_keys
 
 ROLES = ("drug", "therapy", "condition", "outcome", "exclude")
 GROUPS = ("mechanism", "course", "window", "contrast", "effect")
+CONTEXT = "context"  # the group of exclusions naming an off-topic setting (surgery, sedation)
+MISUSE = "misuse"  # ... and of those naming people who take the drug outside treatment
 _WORD = re.compile(r"[a-z0-9]+")
 # A hyphen in a term matches a space, a hyphen or nothing, after a closing bracket or not: the
 # chemical name "(R)-ketamine" is the term "r-ketamine".
@@ -292,7 +294,7 @@ def _group(entry: dict[str, object], role: str, where: str) -> str:
     group = str(entry.get("group", ""))
     allowed = {
         "outcome": GROUPS,
-        "exclude": ("context", "misuse"),
+        "exclude": (CONTEXT, MISUSE),
         "drug": ("form",),
         "condition": ("population",),
     }.get(role, ())
