@@ -213,6 +213,38 @@ def test_fading_supports_the_fading_claim_and_is_half_the_story_of_efficacy(
     assert found["kap-plasticity-01"] == "mixed"
 
 
+def test_a_therapy_only_advised_or_in_the_background_was_not_given(seeds: Seeds) -> None:
+    text = StudyText(
+        "Ketamine infusions for treatment-resistant depression: a clinic cohort",
+        "",
+        [
+            ("BACKGROUND", "Cognitive behavioural therapy helps many but not all patients."),
+            ("RESULTS", "Most responders relapsed within weeks after the last infusion."),
+            (
+                "CONCLUSIONS",
+                "Ketamine gave relief that faded; the authors recommend adjunctive "
+                "psychotherapy to sustain it.",
+            ),
+        ],
+        [],
+        [],
+        [],
+    )
+    found = stances(seeds, text)
+    assert found["kap-plasticity-10"] == "supports"  # ketamine alone, fading
+    assert not {"kap-trd-04", "kap-trd-12", "kap-plasticity-15"} & set(found)  # no KAP claim
+    # The same sentences in a study that gave the therapy test the KAP claims.
+    given = StudyText(
+        "Ketamine with psychotherapy for treatment-resistant depression",
+        "",
+        text.sections[1:],
+        [],
+        [],
+        [],
+    )
+    assert {"kap-trd-04", "kap-plasticity-15"} & set(stances(seeds, given))
+
+
 def test_a_primary_outcome_better_at_first_and_not_later_is_mixed(seeds: Seeds) -> None:
     found = stances(
         seeds,

@@ -167,7 +167,7 @@ class Engine:
         lexicon = self.lexicon
         title = reading.title
         return StudyFacts(
-            profile=profile(text.full, reading.full, lexicon),
+            profile=profile(text.full, reading.given, lexicon),
             # A mechanism is often named only where the methods say what was measured.
             findings=profile(
                 "", {**_mechanisms(reading.measured, lexicon), **reading.findings}, lexicon

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from kapwatch.evidence.times import EARLY, early_time
@@ -71,6 +72,8 @@ class Reading:
     background: frozenset[str] = frozenset()  # sentences that set the scene, or say what was
     # done (methods), not what was found
     measured: dict[str, str] = field(default_factory=dict)  # the concepts its methods measure
+    given: dict[str, str] = field(default_factory=dict)  # all of it but the therapies it only
+    # sets the scene with or advises
 
     def finding_sentences(self) -> list[str]:
         """What the study reports, conclusions first: no background or methods, no title."""
@@ -98,7 +101,34 @@ def read(text: StudyText, lexicon: Lexicon) -> Reading:
     )
     keywords = lexicon.find(" ".join(text.keywords)) if text.keywords else {}
     full = _merge(title, *(f for _s, f in concluded), *(f for _s, f in others), keywords, meshed)
-    return Reading(title, concluded, others, findings, full, frozenset(background), measured)
+    # The therapies a study gave are those of what it did and found: not of its scene-setting,
+    # nor of its advice ("the authors recommend adjunctive psychotherapy" does not make a
+    # ketamine-alone study a KAP study).
+    scene = background - methods
+    told = [(s, f) for s, f in [*concluded, *others] if s not in scene]
+    named = _merge(title, keywords, meshed)
+    given = {
+        name: phrase
+        for name, phrase in full.items()
+        if lexicon.role_of(name) != "therapy"
+        or name in named
+        or any(name in f and not _advised(s, f[name]) for s, f in told)
+    }
+    return Reading(title, concluded, others, findings, full, frozenset(background), measured, given)
+
+
+# Words that make what follows in the sentence advice or a hope, not something the study did.
+_ADVICE = re.compile(
+    r"\b(?:recommend\w*|advis\w*|should|warrant\w*|call(?:s|ed)? for|need(?:s|ed)? for|future"
+    r"|suggested(?! that)|may benefit from|could be (?:combined|paired|added))\b",
+    re.IGNORECASE,
+)
+
+
+def _advised(sentence: str, phrase: str) -> bool:
+    """The sentence names the phrase only after advice."""
+    at = sentence.lower().find(phrase.lower())
+    return at > 0 and bool(_ADVICE.search(sentence, 0, at))
 
 
 def _find(sentence: str, lexicon: Lexicon) -> dict[str, str]:
