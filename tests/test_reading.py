@@ -213,6 +213,40 @@ def test_fading_supports_the_fading_claim_and_is_half_the_story_of_efficacy(
     assert found["kap-plasticity-01"] == "mixed"
 
 
+def test_a_benefit_that_faded_for_some_and_lasted_months_for_others_is_mixed_on_fading(
+    seeds: Seeds,
+) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Ketamine infusions for treatment-resistant depression: a one-year follow-up",
+            "Half of the responders relapsed within weeks; the others remained well at six months.",
+            "Without further treatment the benefit of ketamine faded for some and was "
+            "sustained for six months in others.",
+        ),
+    )
+    assert found["kap-plasticity-10"] == "mixed"
+
+
+def test_a_null_conclusion_is_the_evidence_when_it_names_nothing_of_the_claim(
+    seeds: Seeds,
+) -> None:
+    text = StudyText(
+        "Low-dose ketamine for treatment-resistant depression: a randomised trial",
+        "",
+        [
+            ("METHODS", "Adults received ketamine or saline with their usual care."),
+            ("RESULTS", "The primary outcome did not differ between the arms."),
+            ("INTERPRETATION", "No evidence of benefit for ketamine was found."),
+        ],
+        ["Randomized Controlled Trial"],
+        [],
+        [],
+    )
+    links = {x.claim_id: x for x in Engine(seeds.claims, seeds.lexicon).assess(text).links}
+    assert links["kap-plasticity-01"].stance == "challenges"
+
+
 def test_a_therapy_only_advised_or_in_the_background_was_not_given(seeds: Seeds) -> None:
     text = StudyText(
         "Ketamine infusions for treatment-resistant depression: a clinic cohort",

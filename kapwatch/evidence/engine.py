@@ -105,7 +105,7 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
         # alone lasting goes against it; a therapy that kept the benefit supports it too.
         if not facts.profile.therapies - {INTEGRATION}:
             if tone.fades:
-                return Stance.SUPPORTS
+                return Stance.MIXED if tone.lasts_months else Stance.SUPPORTS
             return Stance.CHALLENGES if tone.lasts_months and not tone.null else None
         return Stance.SUPPORTS if tone.lasts and not tone.fades else None
     if claim.asserts_rise and "mechanism" in claim.kinds and tone.falls and not tone.null:
@@ -218,7 +218,7 @@ class Engine:
         wanted = self.wanted[claim_id]
         in_conclusions = _best_sentence(study.concluded, wanted)
         evidence = in_conclusions or _best_sentence(study.rest, wanted)
-        if evidence is None and how != SAME and study.conclusions:
+        if evidence is None and (how != SAME or study.facts.null) and study.conclusions:
             # The study is in another population or form than the claim names, so it may share
             # no word with it: its main conclusion is the evidence.
             evidence = study.conclusions[0]
