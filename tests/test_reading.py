@@ -58,6 +58,7 @@ def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
         ("The trial was stopped early for futility.", True),
         ("Ketamine showed no antidepressant efficacy compared with placebo.", True),
         ("No efficacy results are reported here.", False),
+        ("The reduction in symptoms did not persist beyond the first day.", False),  # it faded
         ("The primary 24-hour outcome was null.", True),
         ("Response rates were 24% with ketamine and 21% with placebo (p = 0.62).", True),
         ("Response rates were 44% with ketamine and 21% with placebo (p = 0.03).", False),
