@@ -293,6 +293,20 @@ def test_a_primary_outcome_better_at_first_and_not_later_is_mixed(seeds: Seeds) 
     assert found["kap-plasticity-01"] == "mixed"
 
 
+def test_rapid_relief_that_faded_before_a_missed_primary_outcome_is_mixed_on_rapid_relief(
+    seeds: Seeds,
+) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Ketamine doses for treatment-resistant depression: a randomized trial",
+            "The primary outcome at day 3 was not significantly different from midazolam.",
+            "The findings support a rapid but short-lived effect of ketamine.",
+        ),
+    )
+    assert found["kap-plasticity-01"] == "mixed"
+
+
 def test_evidence_of_low_certainty_is_mixed_not_a_refutation(seeds: Seeds) -> None:
     weak = read_tone(["Evidence for ketamine in PTSD was graded very low."])
     assert weak.null and weak.weak

@@ -15,6 +15,7 @@ from kapwatch.evidence.confidence import Calibration, LinkFeatures, load_calibra
 from kapwatch.evidence.design import classify_design, sample_size
 from kapwatch.evidence.profiles import (
     INTEGRATION,
+    RAPID_EFFECT,
     SAME,
     Profile,
     StudyFacts,
@@ -116,6 +117,9 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
         # A missed primary outcome whose only benefits are secondary, or faded, is a null trial;
         # an outcome better than control at first and no better later is a benefit that faded.
         faded = tone.fades and not tone.gone_later
+        # ... except of a claim of rapid relief, when the relief that faded came rapidly: it
+        # is half of that claim.
+        faded = faded and not (_rapid(claim) and _rapid(facts.findings))
         mixed = tone.positive and not (tone.null_primary and (tone.secondary_only or faded))
         return Stance.MIXED if mixed and not claim.lasting else Stance.CHALLENGES
     # Relief that comes fast and then fades still confirms a claim of rapid relief.
@@ -124,6 +128,11 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
         # half the story.
         return Stance.CHALLENGES if claim.lasting and not tone.lasts else Stance.MIXED
     return Stance.SUPPORTS if how == SAME else Stance.EXTENDS
+
+
+def _rapid(about: Profile) -> bool:
+    """A claim of rapid relief, or findings of one: within hours or a day, or said rapid."""
+    return about.rapid or RAPID_EFFECT in about.names("effect")
 
 
 @dataclass
