@@ -59,6 +59,8 @@ def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
         ("Ketamine showed no antidepressant efficacy compared with placebo.", True),
         ("No efficacy results are reported here.", False),
         ("The reduction in symptoms did not persist beyond the first day.", False),  # it faded
+        ("Ideation fell in 73% of patients, though 8.4% worsened in depression.", False),
+        ("Depressive symptoms worsened with ketamine compared with placebo.", True),
         ("The primary 24-hour outcome was null.", True),
         ("Response rates were 24% with ketamine and 21% with placebo (p = 0.62).", True),
         ("Response rates were 44% with ketamine and 21% with placebo (p = 0.03).", False),

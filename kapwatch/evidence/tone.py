@@ -269,11 +269,22 @@ def _interval_holds_no_effect(sentence: str) -> bool:
     return any(_number(m[1]) <= none <= _number(m[2]) for m, none in spans)
 
 
+# "8.4% worsened", "a few patients got worse": some worsened while most improved.
+_SOME_WORSENED = re.compile(
+    r"(?:\d%|\bfew|\bminority|\bsmall (?:number|proportion)|\bsome)[^,;]{0,25}$", re.IGNORECASE
+)
+
+
 def _null_in(sentence: str, pattern: re.Pattern[str] = _NULL) -> bool:
     for match in pattern.finditer(sentence):
         nearby = sentence[max(0, match.start() - 40) : match.end() + 50]
-        if not _NOT_OUTCOME.search(nearby):
-            return True
+        if _NOT_OUTCOME.search(nearby):
+            continue
+        if match.group(0).lower().startswith(("worse", "worsen")) and _SOME_WORSENED.search(
+            sentence, 0, match.start()
+        ):
+            continue
+        return True
     return False
 
 
