@@ -121,6 +121,9 @@ def test_fading_and_lasting_are_told_apart() -> None:
     assert read_tone(["Three of seven remitters stayed in remission for at least 4 weeks."]).lasts
     lasting = read_tone(["Improvement was sustained at six months after the last infusion."])
     assert lasting.lasts and lasting.lasts_months and not lasting.fades
+    # Four weeks is what lasting takes, however it is written.
+    assert read_tone(["Response was sustained at day 28 in 82% of patients."]).lasts_months
+    assert not read_tone(["Response was sustained at day 14 in most patients."]).lasts_months
 
 
 @pytest.mark.parametrize(

@@ -145,7 +145,8 @@ _LASTS = re.compile(
 # A follow-up of a month or more: what a benefit must reach to count as lasting without
 # treatment.
 _MONTHS = re.compile(
-    r"\b(?:\d+|one|two|three|four|five|six|nine|twelve)[- ]months?\b|\b(?:9\d|1\d\d|[2-9]\d\d) days\b|"
+    r"\b(?:\d+|one|two|three|four|five|six|nine|twelve)[- ]months?\b|"
+    r"\b(?:2[89]|[3-9]\d|[1-9]\d\d) days\b|\bdays? (?:2[89]|[3-9]\d|[1-9]\d\d)\b|"
     r"\b(?:[4-9]|1\d|four|five|six|eight|ten|twelve)[- ]weeks?\b|"
     r"\b(?:one|1)[- ]year\b|\blong-term\b",
     re.IGNORECASE,
