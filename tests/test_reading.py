@@ -124,6 +124,9 @@ def test_fading_and_lasting_are_told_apart() -> None:
     # Four weeks is what lasting takes, however it is written.
     assert read_tone(["Response was sustained at day 28 in 82% of patients."]).lasts_months
     assert not read_tone(["Response was sustained at day 14 in most patients."]).lasts_months
+    assert read_tone(
+        ["Improvements were maintained for weeks to months after treatment."]
+    ).lasts_months
 
 
 @pytest.mark.parametrize(
@@ -251,6 +254,21 @@ def test_a_null_conclusion_is_the_evidence_when_it_names_nothing_of_the_claim(
     )
     links = {x.claim_id: x for x in Engine(seeds.claims, seeds.lexicon).assess(text).links}
     assert links["kap-plasticity-01"].stance == "challenges"
+
+
+def test_gains_held_for_months_without_therapy_challenge_the_fading_claim_even_if_uncertain(
+    seeds: Seeds,
+) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Ketamine for depression in adolescents: a systematic review",
+            "The studies described improvements in depression that were maintained for weeks "
+            "to months after treatment.",
+            "Evidence of low certainty suggests ketamine may be effective for depression.",
+        ),
+    )
+    assert found["kap-plasticity-10"] == "challenges"
 
 
 def test_a_therapy_only_advised_or_in_the_background_was_not_given(seeds: Seeds) -> None:

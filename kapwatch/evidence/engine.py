@@ -107,7 +107,9 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
         if not facts.profile.therapies - {INTEGRATION}:
             if tone.fades:
                 return Stance.MIXED if tone.lasts_months else Stance.SUPPORTS
-            return Stance.CHALLENGES if tone.lasts_months and not tone.null else None
+            # Gains that held for months go against it, even in evidence of low certainty.
+            held = tone.lasts_months and (tone.weak or not tone.null)
+            return Stance.CHALLENGES if held else None
         return Stance.SUPPORTS if tone.lasts and not tone.fades else None
     if claim.asserts_rise and "mechanism" in claim.kinds and tone.falls and not tone.null:
         return Stance.MIXED  # the measure the claim says rises fell, at least in part

@@ -147,6 +147,7 @@ _LASTS = re.compile(
 _MONTHS = re.compile(
     r"\b(?:\d+|one|two|three|four|five|six|nine|twelve)[- ]months?\b|"
     r"\b(?:2[89]|[3-9]\d|[1-9]\d\d) days\b|\bdays? (?:2[89]|[3-9]\d|[1-9]\d\d)\b|"
+    r"\b(?:several|many|for|to|over) months\b|"
     r"\b(?:[4-9]|1\d|four|five|six|eight|ten|twelve)[- ]weeks?\b|"
     r"\b(?:one|1)[- ]year\b|\blong-term\b",
     re.IGNORECASE,
