@@ -386,6 +386,30 @@ def test_a_psychiatric_outcome_under_anaesthesia_is_relevant(seeds: Seeds) -> No
     assert {x.claim_id: x.stance for x in result.links}["kap-plasticity-01"] == "challenges"
 
 
+def test_a_psychiatric_outcome_named_only_in_the_methods_is_measured(seeds: Seeds) -> None:
+    def surgical(measures: str) -> StudyText:
+        return StudyText(
+            "Effects of a sub-anesthetic dose of ketamine after colorectal surgery",
+            "",
+            [
+                ("METHODS", f"Patients received ketamine or saline before surgery; {measures}"),
+                (
+                    "RESULTS",
+                    "Scores in the 0.3 mg/kg group were significantly lower than controls.",
+                ),
+            ],
+            [],
+            [],
+            [],
+        )
+
+    engine = Engine(seeds.claims, seeds.lexicon)
+    assert engine.assess(surgical("anxiety and depression were rated with the HADS.")).relevant
+    assert not engine.assess(surgical("pain was rated every hour.")).relevant
+    # Trauma patients in an emergency department were injured: no psychiatric population.
+    assert not engine.assess(surgical("trauma patients rated their pain every hour.")).relevant
+
+
 def test_a_relevant_studys_reason_says_when_its_result_goes_against_a_benefit(
     seeds: Seeds,
 ) -> None:

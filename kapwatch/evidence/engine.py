@@ -71,7 +71,7 @@ def relevance(reading: Reading, lexicon: Lexicon) -> tuple[float, str]:
     score += 0.15 * bool(roles.get("outcome"))
     psych_title = any(_role(n, lexicon) in ("condition", "therapy") for n in title)
     score += 0.15 * psych_title
-    measured = any(_role(n, lexicon) == "condition" for n in reading.findings)
+    measured = any(_role(n, lexicon) == "condition" for n in (*reading.findings, *reading.measured))
     excluded = roles.get("exclude", [])
     title_excluded = [n for n in title if lexicon.role_of(n) == "exclude"]
     setting = [n for n in title_excluded if lexicon.group_of(n) in (CONTEXT, MISUSE)]
