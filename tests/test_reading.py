@@ -10,7 +10,7 @@ import pytest
 
 from kapwatch.evidence import Engine, StudyText
 from kapwatch.evidence.times import early_time
-from kapwatch.evidence.tone import read_tone
+from kapwatch.evidence.tone import only_an_association, read_tone
 from kapwatch.seeds.articles import Seeds
 from kapwatch.sources.pubmed_xml import parse_pubmed
 
@@ -269,6 +269,25 @@ def test_gains_held_for_months_without_therapy_challenge_the_fading_claim_even_i
         ),
     )
     assert found["kap-plasticity-10"] == "challenges"
+
+
+def test_what_did_not_go_with_the_benefit_is_no_null_result_for_an_efficacy_claim(
+    seeds: Seeds,
+) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Cytokines and the rapid antidepressant effect of ketamine in treatment-resistant "
+            "depression",
+            "Depression scores fell significantly within 24 hours of ketamine. Cytokine changes "
+            "did not correlate with mood change and did not predict response.",
+            "Response did not differ between patients with and without high baseline IL-6.",
+        ),
+    )
+    assert found["kap-plasticity-01"] == "supports"
+    # "Treatment allocation was not associated with outcome" is a null trial, though.
+    assert not only_an_association("Treatment allocation was not associated with outcome.")
+    assert only_an_association("Dissociation and improvement were not significantly correlated.")
 
 
 def test_a_therapy_only_advised_or_in_the_background_was_not_given(seeds: Seeds) -> None:

@@ -25,7 +25,7 @@ from kapwatch.evidence.profiles import (
 )
 from kapwatch.evidence.text import Reading, StudyText, read
 from kapwatch.evidence.times import EARLY
-from kapwatch.evidence.tone import Tone, goes_against, read_tone
+from kapwatch.evidence.tone import Tone, goes_against, only_an_association, read_tone
 from kapwatch.seeds.articles import Claim
 from kapwatch.seeds.lexicon import CONTEXT, MISUSE, Lexicon
 from kapwatch.vocabulary import CONTRARY, RESULT_MARK, Stance, Strength
@@ -334,7 +334,7 @@ class _Study:
     full: frozenset[str]  # every concept the study names
     every: Tone  # how all its findings read: the same for every claim
     lexicon: Lexicon
-    # (read with its brain-measure findings, evidence sentence) -> how it reads: claims mostly
+    # (read for a claim about a mechanism, evidence sentence) -> how it reads: claims mostly
     # share their evidence
     tones: dict[tuple[bool, str], Tone] = field(default_factory=dict)
 
@@ -374,22 +374,37 @@ class _Study:
             return self.every
         lexicon = self.lexicon
         return read_tone(
-            [s for s, names in self.findings if not _about_mechanism_alone(names, lexicon)]
+            [
+                s
+                for s, names in self.findings
+                if not (_about_mechanism_alone(names, lexicon) or only_an_association(s))
+            ]
         )
+
+    @cached_property
+    def clinical_conclusions(self) -> list[str]:
+        """The conclusions but those whose only null is an association."""
+        return [s for s in self.conclusions if not only_an_association(s)]
 
     def tone(self, focus: list[str], evidence: str, mechanism: bool) -> Tone:
         """How the focus sentences read, else the conclusions, evidence and results (of a
-        brain measure too when the claim is about `mechanism`)."""
+        brain measure, or of what went with the outcome, too when the claim is about
+        `mechanism`)."""
+        if not mechanism:
+            focus = [s for s in focus if not only_an_association(s)]
         if focus:
             own = read_tone(focus)  # each sentence is read once, whatever the claim
             if own.null or own.fades or own.positive:
                 return own
         # Sentences that name the claim's subject but say nothing of how it went leave the
         # study's own findings to speak.
-        results = self.every if mechanism else self.clinical
-        key = (results is self.every, evidence)
+        key = (mechanism, evidence)
         if key not in self.tones:
-            self.tones[key] = _tone(self.conclusions, evidence, results)
+            if mechanism:
+                self.tones[key] = _tone(self.conclusions, evidence, self.every)
+            else:
+                told = "" if only_an_association(evidence) else evidence
+                self.tones[key] = _tone(self.clinical_conclusions, told, self.clinical)
         return self.tones[key]
 
 

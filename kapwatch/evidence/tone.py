@@ -391,6 +391,27 @@ def _sentence_tone(sentence: str) -> Tone:
     )
 
 
+# A null association ("cytokine changes did not predict response", "dissociation and
+# improvement were not correlated") says what goes with a benefit, not whether there was one.
+_NO_ASSOCIATION = re.compile(
+    r"\b(?:(?:was|were|is|are) not (?:significantly |statistically )?(?:correlated|associated|"
+    r"related|linked)|did not (?:significantly )?(?:correlate|predict)|unrelated to|"
+    r"no (?:significant )?(?:correlation|association|relationship)|"
+    r"differ\w* (?:\w+ ){0,2}between (?:\w+ ){0,2}with and without)\b",
+    re.IGNORECASE,
+)
+
+
+_ARMS = re.compile(r"\b(?:allocation|assignment|arms?|groups?|randomi[sz]\w*)\b", re.IGNORECASE)
+
+
+def only_an_association(sentence: str) -> bool:
+    """Is the sentence's null finding only that something did not go with the outcome?"""
+    if not _NO_ASSOCIATION.search(sentence) or _ARMS.search(sentence):
+        return False  # "treatment allocation was not associated with outcome" is a null trial
+    return not _sentence_tone(_NO_ASSOCIATION.sub("", sentence)).null
+
+
 def goes_against(sentence: str) -> bool:
     """Does the sentence report a null, negative or faded result?"""
     tone = _sentence_tone(sentence)
