@@ -405,6 +405,7 @@ _NO_ASSOCIATION = re.compile(
 _ARMS = re.compile(r"\b(?:allocation|assignment|arms?|groups?|randomi[sz]\w*)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)
 def only_an_association(sentence: str) -> bool:
     """Is the sentence's null finding only that something did not go with the outcome?"""
     if not _NO_ASSOCIATION.search(sentence) or _ARMS.search(sentence):
