@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kapwatch.evidence import Engine, StudyText
+from kapwatch.evidence.text import read
 from kapwatch.evidence.times import early_time
 from kapwatch.evidence.tone import only_an_association, read_tone
 from kapwatch.seeds.articles import Seeds
@@ -525,3 +526,17 @@ def test_a_study_of_misuse_is_relevant_and_tests_no_treatment_claim(seeds: Seeds
         )
     )
     assert treated.relevant and treated.links
+
+
+def test_an_abbreviation_the_abstract_defines_names_its_concept(seeds: Seeds) -> None:
+    text = StudyText(
+        "Global brain connectivity (GBC) after ketamine in depression",
+        "",
+        [("RESULTS", "Ketamine had no effect on GBC compared with placebo.")],
+        [],
+        [],
+        [],
+    )
+    reading = read(text, seeds.lexicon)
+    (_sentence, found), *_ = reading.rest
+    assert found["connectivity"] == "GBC"

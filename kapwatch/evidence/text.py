@@ -94,6 +94,7 @@ def read(text: StudyText, lexicon: Lexicon) -> Reading:
     conclusions, rest, background, methods = _sentences(text)
     concluded = [(s, _find(s, lexicon)) for s in conclusions]
     others = [(s, _find(s, lexicon)) for s in rest]
+    _expand_abbreviations(text.full, title, [*concluded, *others])
     measured = _merge(*(f for s, f in others if s in methods))
     meshed = lexicon.find("", text.mesh)
     findings = _merge(
@@ -129,6 +130,27 @@ def _advised(sentence: str, phrase: str) -> bool:
     """The sentence names the phrase only after advice."""
     at = sentence.lower().find(phrase.lower())
     return at > 0 and bool(_ADVICE.search(sentence, 0, at))
+
+
+def _expand_abbreviations(
+    text: str, title: dict[str, str], sentences: list[tuple[str, dict[str, str]]]
+) -> None:
+    """A concept the abstract abbreviates ("global brain connectivity (GBC)") is named by its
+    abbreviation in the sentences that use it alone ("ketamine had no effect on GBC")."""
+    named = {**title, **{n: p for _s, found in sentences for n, p in found.items()}}
+    aliases = {}
+    for name, phrase in named.items():
+        at = text.find(phrase + " (")
+        if at >= 0 and (match := _ABBREVIATION.match(text, at + len(phrase) + 1)):
+            aliases[match[1]] = name
+    for abbreviation, name in aliases.items():
+        word = re.compile(rf"\b{re.escape(abbreviation)}\b")
+        for sentence, found in sentences:
+            if name not in found and word.search(sentence):
+                found[name] = abbreviation
+
+
+_ABBREVIATION = re.compile(r"\(([A-Za-z][A-Za-z0-9-]{1,9})\)")
 
 
 def _find(sentence: str, lexicon: Lexicon) -> dict[str, str]:
