@@ -62,6 +62,9 @@ def stances(seeds: Seeds, text: StudyText) -> dict[str, str]:
         ("The reduction in symptoms did not persist beyond the first day.", False),  # it faded
         ("Ideation fell in 73% of patients, though 8.4% worsened in depression.", False),
         ("Depressive symptoms worsened with ketamine compared with placebo.", True),
+        ("Age, sex and preoperative PHQ-9 scores did not differ between groups.", False),
+        ("Sleep quality, pain scores and analgesic use did not differ between groups.", False),
+        ("In the six non-responders scores did not change despite five infusions.", False),
         ("The primary 24-hour outcome was null.", True),
         ("Response rates were 24% with ketamine and 21% with placebo (p = 0.62).", True),
         ("Response rates were 44% with ketamine and 21% with placebo (p = 0.03).", False),

@@ -85,7 +85,9 @@ _NOT_OUTCOME = re.compile(
     r"withdraw|blood pressure|heart rate|dissociat|at baseline|baseline (?:characteristic|demographic|score|severity|level)|demographic|serious|vital signs|"
     r"hemodynamic|haemodynamic|nausea|vomiting|dizziness|headache|psychotomimetic|"
     r"cognitive (?:function|impairment|performance)|acceptability|delirium|sleep|"
-    r"opioid (?:use|consumption)|length of stay)\w*",
+    r"opioid (?:use|consumption)|length of stay|age, sex|pain scores?|preoperatively|"
+    r"pre-?operative (?:[\w-]+ )?(?:scores?|PHQ-9|HADS?|EPDS|characteristics|values)|"
+    r"analgesic (?:use|consumption|bolus)|non-?responders)\w*",
     re.IGNORECASE,
 )
 # An effect that does not last.
