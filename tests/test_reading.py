@@ -294,6 +294,20 @@ def test_what_did_not_go_with_the_benefit_is_no_null_result_for_an_efficacy_clai
     assert only_an_association("Dissociation and improvement were not significantly correlated.")
 
 
+def test_lasting_benefit_beside_a_missed_primary_outcome_is_mixed(seeds: Seeds) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Cognitive behavioural therapy to sustain the effect of ketamine in "
+            "treatment-resistant depression: a randomized trial",
+            "On the primary outcome the group-by-time interaction was not significant. On the "
+            "self-rated scale, CBT sustained improvement over 14 weeks.",
+            "CBT after ketamine sustained improvement on a secondary measure.",
+        ),
+    )
+    assert found["kap-trd-05"] == "mixed"
+
+
 def test_a_therapy_only_advised_or_in_the_background_was_not_given(seeds: Seeds) -> None:
     text = StudyText(
         "Ketamine infusions for treatment-resistant depression: a clinic cohort",

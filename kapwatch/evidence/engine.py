@@ -241,6 +241,14 @@ class Engine:
         focus = [s for s, names in study.findings if self.focus[claim_id] & names]
         tone = study.tone(focus, evidence, "mechanism" in claim.kinds)
         how_it_bears = stance(claim, how, study.facts, tone)
+        if (
+            how_it_bears == Stance.SUPPORTS
+            and claim.lasting
+            and not claim.asserts_fading
+            and study.every.null_primary
+        ):
+            # Lasting benefit shown beside a primary outcome that missed is half the story.
+            how_it_bears = Stance.MIXED
         if how_it_bears is None:
             return None
         own = self.concepts[claim_id]
