@@ -308,6 +308,21 @@ def test_lasting_benefit_beside_a_missed_primary_outcome_is_mixed(seeds: Seeds) 
     assert found["kap-trd-05"] == "mixed"
 
 
+def test_therapy_with_ketamine_against_ketamine_with_education_tests_the_comparison(
+    seeds: Seeds,
+) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Ketamine with psychotherapy for depression: a factorial trial",
+            "Ketamine with psychotherapy was tested against ketamine with education; depression "
+            "scores did not differ between the two ketamine arms.",
+            "Psychotherapy added nothing to ketamine.",
+        ),
+    )
+    assert found["kap-plasticity-13"] == "challenges"
+
+
 def test_a_therapy_only_advised_or_in_the_background_was_not_given(seeds: Seeds) -> None:
     text = StudyText(
         "Ketamine infusions for treatment-resistant depression: a clinic cohort",
