@@ -323,6 +323,30 @@ def test_therapy_with_ketamine_against_ketamine_with_education_tests_the_compari
     assert found["kap-plasticity-13"] == "challenges"
 
 
+def test_a_transient_effect_in_a_short_study_is_no_follow_up_and_a_month_on_is(
+    seeds: Seeds,
+) -> None:
+    short = stances(
+        seeds,
+        trial(
+            "Esketamine with a mindfulness intervention for alcohol problems: a pilot trial",
+            "Over two weeks esketamine increased engagement with mindfulness practice and gave a "
+            "transient fall in craving.",
+            "Esketamine may strengthen mindfulness-based therapy.",
+        ),
+    )
+    assert not {"kap-trd-05", "kap-trd-07", "kap-trd-12", "kap-plasticity-15"} & set(short)
+    lasting = stances(
+        seeds,
+        trial(
+            "Ketamine infusions for treatment-resistant depression: an open-label study",
+            "Depression improved at 1 hour and was still present 1 month after the course ended.",
+            "Ketamine had a rapid effect.",
+        ),
+    )
+    assert lasting["kap-plasticity-10"] == "challenges"  # ketamine alone, lasting a month
+
+
 def test_a_therapy_only_advised_or_in_the_background_was_not_given(seeds: Seeds) -> None:
     text = StudyText(
         "Ketamine infusions for treatment-resistant depression: a clinic cohort",

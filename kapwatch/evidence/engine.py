@@ -132,6 +132,11 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
     return Stance.SUPPORTS if how == SAME else Stance.EXTENDS
 
 
+def _over_time(sentence: str) -> bool:
+    tone = read_tone([sentence])
+    return tone.fades or tone.lasts_months
+
+
 def _rapid(about: Profile) -> bool:
     """A claim of rapid relief, or findings of one: within hours or a day, or said rapid."""
     return about.rapid or RAPID_EFFECT in about.names("effect")
@@ -193,6 +198,7 @@ class Engine:
             about_mechanism=any(lexicon.group_of(n) == "mechanism" for n in title),
             misuse=any(lexicon.group_of(n) == MISUSE for n in title),
             fades=every.fades,
+            lasted=every.lasts_months,
             null=concluded.null,
             measured_early=EARLY in reading.measured,
         )
@@ -234,8 +240,9 @@ class Engine:
             # no word with it: its main conclusion is the evidence.
             evidence = study.conclusions[0]
         if evidence is None and claim.asserts_fading:
-            # A claim that the benefit fades is shown by the sentence telling that it did.
-            evidence = next((s for s, _n in study.findings if read_tone([s]).fades), None)
+            # A claim that the benefit fades is shown by the sentence telling that it did, or
+            # that it lasted.
+            evidence = next((s for s, _n in study.findings if _over_time(s)), None)
         if evidence is None:
             return None
         focus = [s for s, names in study.findings if self.focus[claim_id] & names]

@@ -74,6 +74,7 @@ class StudyFacts:
     about_mechanism: bool  # its title names a mechanism (connectivity, synapses, ...)
     misuse: bool = False  # its title names people who take the drug outside treatment
     fades: bool = False  # its findings tell of a benefit that did not last
+    lasted: bool = False  # ... or of one that lasted a month or more
     null: bool = False  # its conclusions tell of an outcome no better than control
     measured_early: bool = False  # its methods measure an outcome within hours or a day
 
@@ -175,7 +176,7 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
         return None
     if claim.asserts_fading:
         # Whether the benefit fades is tested by a study that follows it over time.
-        follows = findings.lasting or _follows_up(findings) or facts.fades
+        follows = findings.lasting or _follows_up(findings) or facts.fades or facts.lasted
         return _population(claim, facts) if follows else None
     if rapid_test and how is None:
         return SAME  # relief within hours confirms a claim of rapid relief, in whoever shows it
