@@ -349,7 +349,7 @@ class _Study:
     full: frozenset[str]  # every concept the study names
     every: Tone  # how all its findings read: the same for every claim
     lexicon: Lexicon
-    # (read for a claim about a mechanism, evidence sentence) -> how it reads: claims mostly
+    # (read as for a claim about a mechanism, evidence sentence) -> how it reads: claims mostly
     # share their evidence
     tones: dict[tuple[bool, str], Tone] = field(default_factory=dict)
 
@@ -398,8 +398,10 @@ class _Study:
 
     @cached_property
     def clinical_conclusions(self) -> list[str]:
-        """The conclusions but those whose only null is an association."""
-        return [s for s in self.conclusions if not only_an_association(s)]
+        """The conclusions but those whose only null is an association (the same list when
+        there is none)."""
+        kept = [s for s in self.conclusions if not only_an_association(s)]
+        return self.conclusions if len(kept) == len(self.conclusions) else kept
 
     def tone(self, focus: list[str], evidence: str, mechanism: bool) -> Tone:
         """How the focus sentences read, else the conclusions, evidence and results (of a
@@ -413,13 +415,15 @@ class _Study:
                 return own
         # Sentences that name the claim's subject but say nothing of how it went leave the
         # study's own findings to speak.
-        key = (mechanism, evidence)
+        if mechanism:
+            results, conclusions, told = self.every, self.conclusions, evidence
+        else:
+            results, conclusions = self.clinical, self.clinical_conclusions
+            told = "" if only_an_association(evidence) else evidence
+        # Most studies read alike for both kinds of claim: then they share the reading.
+        key = (results is self.every and conclusions is self.conclusions, told)
         if key not in self.tones:
-            if mechanism:
-                self.tones[key] = _tone(self.conclusions, evidence, self.every)
-            else:
-                told = "" if only_an_association(evidence) else evidence
-                self.tones[key] = _tone(self.clinical_conclusions, told, self.clinical)
+            self.tones[key] = _tone(conclusions, told, results)
         return self.tones[key]
 
 
