@@ -129,6 +129,8 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
         # A benefit that did not last denies a claim about lasting; of any other claim it is
         # half the story.
         return Stance.CHALLENGES if claim.lasting and not tone.lasts else Stance.MIXED
+    if how == SAME and claim.lasting and facts.missed_primary:
+        return Stance.MIXED  # a lasting benefit beside a primary outcome that missed
     return Stance.SUPPORTS if how == SAME else Stance.EXTENDS
 
 
@@ -199,6 +201,7 @@ class Engine:
             misuse=any(lexicon.group_of(n) == MISUSE for n in title),
             fades=every.fades,
             lasted=every.lasts_months,
+            missed_primary=every.null_primary,
             null=concluded.null,
             measured_early=EARLY in reading.measured,
         )
@@ -248,14 +251,6 @@ class Engine:
         focus = [s for s, names in study.findings if self.focus[claim_id] & names]
         tone = study.tone(focus, evidence, "mechanism" in claim.kinds)
         how_it_bears = stance(claim, how, study.facts, tone)
-        if (
-            how_it_bears == Stance.SUPPORTS
-            and claim.lasting
-            and not claim.asserts_fading
-            and study.every.null_primary
-        ):
-            # Lasting benefit shown beside a primary outcome that missed is half the story.
-            how_it_bears = Stance.MIXED
         if how_it_bears is None:
             return None
         own = self.concepts[claim_id]

@@ -76,6 +76,7 @@ class StudyFacts:
     fades: bool = False  # its findings tell of a benefit that did not last
     lasted: bool = False  # ... or of one that lasted a month or more
     null: bool = False  # its conclusions tell of an outcome no better than control
+    missed_primary: bool = False  # its findings tell of a primary outcome that missed
     measured_early: bool = False  # its methods measure an outcome within hours or a day
 
 
