@@ -129,7 +129,7 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
         # A benefit that did not last denies a claim about lasting; of any other claim it is
         # half the story.
         return Stance.CHALLENGES if claim.lasting and not tone.lasts else Stance.MIXED
-    if how == SAME and claim.lasting and facts.missed_primary:
+    if how == SAME and claim.lasting and facts.results.null_primary:
         return Stance.MIXED  # a lasting benefit beside a primary outcome that missed
     return Stance.SUPPORTS if how == SAME else Stance.EXTENDS
 
@@ -199,9 +199,7 @@ class Engine:
             preclinical=design == "preclinical",
             about_mechanism=any(lexicon.group_of(n) == "mechanism" for n in title),
             misuse=any(lexicon.group_of(n) == MISUSE for n in title),
-            fades=every.fades,
-            lasted=every.lasts_months,
-            missed_primary=every.null_primary,
+            results=every,
             null=concluded.null,
             measured_early=EARLY in reading.measured,
         )

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from kapwatch.evidence.tone import Tone
 from kapwatch.seeds.lexicon import Lexicon
 
 # A claim that says what happens *without* a therapy is about ketamine alone.
@@ -72,11 +73,9 @@ class StudyFacts:
     title_forms: frozenset[str]  # the drug form its title names
     preclinical: bool  # an animal or cell study
     about_mechanism: bool  # its title names a mechanism (connectivity, synapses, ...)
+    results: Tone  # how all its findings read (a benefit that faded or lasted, a missed primary)
     misuse: bool = False  # its title names people who take the drug outside treatment
-    fades: bool = False  # its findings tell of a benefit that did not last
-    lasted: bool = False  # ... or of one that lasted a month or more
     null: bool = False  # its conclusions tell of an outcome no better than control
-    missed_primary: bool = False  # its findings tell of a primary outcome that missed
     measured_early: bool = False  # its methods measure an outcome within hours or a day
 
 
@@ -177,7 +176,8 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
         return None
     if claim.asserts_fading:
         # Whether the benefit fades is tested by a study that follows it over time.
-        follows = findings.lasting or _follows_up(findings) or facts.fades or facts.lasted
+        results = facts.results
+        follows = findings.lasting or _follows_up(findings) or results.fades or results.lasts_months
         return _population(claim, facts) if follows else None
     if rapid_test and how is None:
         return SAME  # relief within hours confirms a claim of rapid relief, in whoever shows it
