@@ -139,6 +139,8 @@ def test_the_lexicon_prefilter_never_hides_a_concept(seeds: Seeds) -> None:
             # Each expression on the whole text, with no literal test before it.
             unless = concept._unless
             match = concept.pattern.search(unless.sub(" ", text) if unless else text)
+            if concept._needs is not None and not concept._needs.search(text):
+                match = None
             if match is not None:
                 expected[concept.name] = match.group(0)
         assert seeds.lexicon.find(text) == expected, text[:80]
@@ -158,3 +160,14 @@ def test_sample_size_counts_are_found_as_the_expression_finds_them() -> None:
     ]
     for text in texts:
         assert [m.span() for m in _counts(text)] == [m.span() for m in _N.finditer(text)], text
+
+
+def test_a_concept_that_needs_a_relation_counts_only_beside_one(seeds: Seeds) -> None:
+    """The experience under the drug is a finding where it is related to the outcome, not
+    where it is a side effect; a claim names it by its terms alone."""
+    find = seeds.lexicon.find
+    assert "acute_experience" in find("Dissociation during the infusion predicted response.")
+    assert "acute_experience" in find("Dissociation and improvement were unrelated.")
+    assert "acute_experience" not in find("Dissociation was transient and mild.")
+    assert "acute_experience" not in find("Dissociative effects were dose-related.")
+    assert "acute_experience" in find("Under its acute psychoactive effects.", claim=True)

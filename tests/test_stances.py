@@ -312,3 +312,62 @@ def test_another_form_extends_and_relief_within_hours_confirms_the_rapid_claim(
     )
     assert found["kap-plasticity-01"] == "extends"
     assert found["kap-trd-10"] == "supports"
+
+
+def test_whether_the_acute_experience_goes_with_the_benefit_tests_the_window_claim(
+    seeds: Seeds,
+) -> None:
+    # "Under the effects of ketamine ... old patterns loosen": the experience under the drug.
+    unrelated = stances(
+        seeds,
+        trial(
+            "Dissociation and the antidepressant effect of ketamine in depression",
+            "Depression improved after ketamine; peak dissociation scores and improvement were "
+            "not significantly correlated, and dissociation did not mediate response.",
+            "Ketamine's dissociative and antidepressant effects were unrelated.",
+        ),
+    )
+    assert unrelated["kap-plasticity-05"] == "challenges"
+    related = stances(
+        seeds,
+        trial(
+            "Mystical-type experiences during ketamine infusion and response in depression",
+            "Stronger mystical-type experiences predicted greater improvement at one week.",
+            "Mystical-type experiences predicted ketamine's antidepressant response.",
+        ),
+    )
+    assert related["kap-plasticity-05"] == "supports"
+    # One correlation among the results of a study about something else is not its finding.
+    aside = stances(
+        seeds,
+        trial(
+            "Ketamine for anxiety: a meta-analysis",
+            "Peak dissociation was not related to anxiety improvement.",
+            "Ketamine relieved anxiety within hours across clinical settings.",
+        ),
+    )
+    assert "kap-plasticity-05" not in aside
+    # Listed among the side effects, the experience tests nothing of the window.
+    side_effect = stances(
+        seeds,
+        trial(
+            "Ketamine for treatment-resistant depression: a randomized trial",
+            "Depression scores fell more with ketamine than placebo; dissociation was transient.",
+            "Ketamine reduced depressive symptoms.",
+        ),
+    )
+    assert "kap-plasticity-05" not in side_effect
+
+
+def test_blood_flow_imaging_within_hours_of_one_dose_tests_the_brain_change_claim(
+    seeds: Seeds,
+) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Cerebral blood flow after a single ketamine infusion in depression",
+            "Thalamic CBF rose and occipital CBF fell within 24 hours of one ketamine infusion.",
+            "A single ketamine dose changed cerebral blood flow within a day.",
+        ),
+    )
+    assert found["kap-plasticity-06"] == "supports"

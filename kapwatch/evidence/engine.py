@@ -25,7 +25,13 @@ from kapwatch.evidence.profiles import (
 )
 from kapwatch.evidence.text import Reading, StudyText, read
 from kapwatch.evidence.times import EARLY
-from kapwatch.evidence.tone import Tone, goes_against, only_an_association, read_tone
+from kapwatch.evidence.tone import (
+    Tone,
+    goes_against,
+    only_an_association,
+    read_associations,
+    read_tone,
+)
 from kapwatch.seeds.articles import Claim
 from kapwatch.seeds.lexicon import CONTEXT, MISUSE, Lexicon
 from kapwatch.vocabulary import CONTRARY, RESULT_MARK, Stance, Strength
@@ -165,7 +171,7 @@ class Engine:
                 continue
             # The claim as the user restated it in seeds/claims.toml, else as printed.
             text = claim.restated if claim.restated_in_seeds else claim.text
-            found = self.lexicon.find(text)
+            found = self.lexicon.find(text, claim=True)
             found = {n: p for n, p in found.items() if self.lexicon.role_of(n) != "exclude"}
             claim_profile = profile(text, found, self.lexicon, claim=True)
             if linkable(claim_profile):
@@ -247,7 +253,10 @@ class Engine:
         if evidence is None:
             return None
         focus = [s for s, names in study.findings if self.focus[claim_id] & names]
-        tone = study.tone(focus, evidence, "mechanism" in claim.kinds)
+        # What goes with the benefit (a brain measure, the experience under the drug) is the
+        # finding of a claim about a mechanism or a window, not of one about the benefit.
+        kinds = claim.kinds
+        tone = study.tone(focus, evidence, "mechanism" in kinds or kinds == {"window"})
         how_it_bears = stance(claim, how, study.facts, tone)
         if how_it_bears is None:
             return None
@@ -403,7 +412,8 @@ class _Study:
         if not mechanism:
             focus = [s for s in focus if not only_an_association(s)]
         if focus:
-            own = read_tone(focus)  # each sentence is read once, whatever the claim
+            # each sentence is read once, whatever the claim
+            own = read_associations(focus) if mechanism else read_tone(focus)
             if own.null or own.fades or own.positive:
                 return own
         # Sentences that name the claim's subject but say nothing of how it went leave the

@@ -97,9 +97,14 @@ def read(text: StudyText, lexicon: Lexicon) -> Reading:
     _expand_abbreviations(text.full, title, [*concluded, *others])
     measured = _merge(*(f for s, f in others if s in methods))
     meshed = lexicon.find("", text.mesh)
-    findings = _merge(
-        title, *(f for s, f in concluded), *(f for s, f in others if s not in background), meshed
-    )
+    # A relation (a concept that `needs` one) is among the findings where the title or the
+    # conclusions state it: one correlation among the results is not what a study is about.
+    results = [
+        {n: p for n, p in f.items() if not lexicon.relational(n)}
+        for s, f in others
+        if s not in background
+    ]
+    findings = _merge(title, *(f for s, f in concluded), *results, meshed)
     keywords = lexicon.find(" ".join(text.keywords)) if text.keywords else {}
     full = _merge(title, *(f for _s, f in concluded), *(f for _s, f in others), keywords, meshed)
     # The therapies a study gave are those of what it did and found: not of its scene-setting,

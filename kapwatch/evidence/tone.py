@@ -10,7 +10,7 @@ statistics of a meta-analysis (heterogeneity, publication bias) say nothing abou
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 # A null or negative result.
@@ -396,8 +396,9 @@ def _sentence_tone(sentence: str) -> Tone:
 # A null association ("cytokine changes did not predict response", "dissociation and
 # improvement were not correlated") says what goes with a benefit, not whether there was one.
 _NO_ASSOCIATION = re.compile(
-    r"\b(?:(?:was|were|is|are) not (?:significantly |statistically )?(?:correlated|associated|"
-    r"related|linked)|did not (?:significantly )?(?:correlate|predict)|unrelated to|"
+    r"\b(?:(?:was|were|is|are) not (?:significantly |statistically |directly )?(?:correlated|associated|"
+    r"related|linked)|did not (?:significantly )?(?:correlate|predict|mediate)|unrelated to|"
+    r"correlations? (?:\w+ ){0,5}?(?:was|were) (?:non-?significant|not significant)|"
     r"no (?:significant )?(?:correlation|association|relationship)|"
     r"differ\w* (?:\w+ ){0,2}between (?:\w+ ){0,2}with and without)\b",
     re.IGNORECASE,
@@ -413,6 +414,15 @@ def only_an_association(sentence: str) -> bool:
     if not _NO_ASSOCIATION.search(sentence) or _ARMS.search(sentence):
         return False  # "treatment allocation was not associated with outcome" is a null trial
     return not _sentence_tone(_NO_ASSOCIATION.sub("", sentence)).null
+
+
+def read_associations(sentences: list[str]) -> Tone:
+    """Read sentences about what goes with the benefit (a brain measure, the experience under
+    the drug): one that finds no association is a null finding, whatever benefit it names."""
+    unrelated = [s for s in sentences if _NO_ASSOCIATION.search(s) and not _ARMS.search(s)]
+    if not unrelated:
+        return read_tone(sentences)
+    return replace(read_tone([s for s in sentences if s not in unrelated]), null=True)
 
 
 def goes_against(sentence: str) -> bool:

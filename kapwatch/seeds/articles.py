@@ -274,7 +274,7 @@ def _claim(
     about a therapy or outcome the lexicon knows."""
     cited = find_citations(sentence)
     keys = list(dict.fromkeys(f"{s}{y}" for _p, s, y in cited if f"{s}{y}" in by_key))
-    concepts = lexicon.find(sentence)
+    concepts = lexicon.find(sentence, claim=True)
     asserts = (
         _ASSERTS.search(sentence) is not None
         and not _SELF_REFERENCE.search(sentence)

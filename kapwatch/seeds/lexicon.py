@@ -35,6 +35,9 @@ class Concept:
     query: bool = False
     family: str = ""  # a broader concept this one counts as ("trd" -> "depression")
     unless: tuple[str, ...] = ()  # phrases that use a term in another sense
+    # words a study's text must also have for a term to count (a claim's terms count alone):
+    # the acute experience is a finding only where it is related to the outcome
+    needs: tuple[str, ...] = ()
     # outcomes: mechanism | course | window | contrast | effect; exclude: context | misuse;
     # drugs: form; conditions: population
     group: str = ""
@@ -47,6 +50,14 @@ class Concept:
             re.escape(p).replace(r"\ ", r"[\s-]+").replace(r"\-", _HYPHEN) for p in self.unless
         ]
         return re.compile(r"(?i:\b(?:" + "|".join(phrases) + r")\b)")
+
+    @cached_property
+    def _needs(self) -> re.Pattern[str] | None:
+        if not self.needs:
+            return None
+        words = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in self.needs]
+        # "dose-related" relates nothing to the outcome
+        return re.compile(r"(?i:(?<!-)\b(?:" + "|".join(words) + r")\b)")
 
     def _expressions(self, lower: bool = False) -> tuple[list[str], list[str]]:
         """Each term's expression: (the words', the acronyms'); `lower`: the words' in lower
@@ -119,9 +130,12 @@ class Concept:
             re.compile(r"\b(?:" + "|".join(acronyms) + r")\b") if acronyms else None,
         )
 
-    def found_in(self, text: str, lowered: str | None = None) -> str | None:
-        """The first matching phrase in text, or None (`lowered`: text.lower(), if at hand)."""
+    def found_in(self, text: str, lowered: str | None = None, claim: bool = False) -> str | None:
+        """The first matching phrase in text, or None (`lowered`: text.lower(), if at hand;
+        `claim`: the text is a claim, whose terms need nothing beside them)."""
         lowered = text.lower() if lowered is None else lowered
+        if self._needs is not None and not claim and not self._needs.search(text):
+            return None
         if self._unless is not None and any(
             all(map(lowered.__contains__, pieces)) for pieces in self._unless_pieces
         ):
@@ -147,8 +161,9 @@ class Lexicon:
     def by_role(self, *roles: str) -> list[Concept]:
         return [c for c in self.concepts if c.role in roles]
 
-    def find(self, text: str, mesh: list[str] | None = None) -> dict[str, str]:
-        """Concept name -> the phrase (or MeSH heading) that shows it, for every concept present."""
+    def find(self, text: str, mesh: list[str] | None = None, claim: bool = False) -> dict[str, str]:
+        """Concept name -> the phrase (or MeSH heading) that shows it, for every concept present
+        (`claim`: the text is a claim, see Concept.needs)."""
         lowered = text.lower()
         words = set(_WORD.findall(lowered))
         # Only the concepts one of whose terms has all its literal pieces in the text run their
@@ -169,7 +184,7 @@ class Lexicon:
         # candidates.
         for i in range(len(self.concepts)) if headings else sorted(candidates):
             concept = self.concepts[i]
-            phrase = concept.found_in(text, lowered) if i in candidates else None
+            phrase = concept.found_in(text, lowered, claim) if i in candidates else None
             if phrase is None and headings:
                 phrase = _heading(self._mesh[i], headings)
             if phrase is not None:
@@ -214,6 +229,10 @@ class Lexicon:
     def family_of(self, name: str) -> str:
         return self._by_name[name].family or name
 
+    def relational(self, name: str) -> bool:
+        """Does the concept count only beside a relation (its `needs`)?"""
+        return bool(self._by_name[name].needs)
+
     def term_of(self, name: str) -> str:
         """The concept's first term, as a reader would name it."""
         return self._by_name[name].terms[0].rstrip("*")
@@ -235,7 +254,9 @@ def _heading(headings: tuple[tuple[str, str], ...], present: set[str]) -> str | 
 
 
 # A [concepts.<name>] table's keys.
-CONCEPT_KEYS = ("role", "terms", "mesh", "query", "family", "unless", "group", "text_words")
+CONCEPT_KEYS = (
+    "role", "terms", "mesh", "query", "family", "unless", "needs", "group", "text_words"
+)  # fmt: skip
 
 
 def load_lexicon(path: Path) -> Lexicon:
@@ -276,6 +297,7 @@ def load_lexicon(path: Path) -> Lexicon:
                 query=bool(entry.get("query", False)),
                 family=str(entry.get("family", "")),
                 unless=tuple(str(u) for u in entry.get("unless", [])),
+                needs=tuple(str(w) for w in entry.get("needs", [])),
                 group=_group(entry, role, where),
             )
         )
