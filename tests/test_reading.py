@@ -93,6 +93,21 @@ def test_evidence_of_low_certainty_is_read_as_such(sentence: str) -> None:
     assert tone.null and tone.weak
 
 
+@pytest.mark.parametrize(
+    ("sentence", "falls"),
+    [
+        ("Connectivity between the regions decreased after ketamine.", True),
+        ("Serum BDNF was lower after ketamine than after saline.", True),
+        # A fall in symptoms is the benefit, however the words end or the scale is named.
+        ("Ketamine reduced perioperative anxiety and depression.", False),
+        ("Ketamine lowered pain scores compared with saline.", False),
+        ("The esketamine group had lower GDS-15 scores on day 2.", False),
+    ],
+)
+def test_a_measure_that_fell_is_told_from_symptoms_that_fell(sentence: str, falls: bool) -> None:
+    assert read_tone([sentence]).falls is falls
+
+
 def test_fading_and_lasting_are_told_apart() -> None:
     assert read_tone(["The benefit was transient and most responders relapsed within weeks."]).fades
     assert not read_tone(["Ketamine reduced the risk of relapse by half."]).fades

@@ -191,7 +191,7 @@ _CLAUSE = re.compile(r"[;:]|,? (?:but|while|whereas|although|though|however|yet)
 # A measure that went down, or up: a claim that ketamine increases connectivity or plasticity is
 # not borne out by connectivity that fell. A fall in symptoms is the benefit, not such a fall.
 _FALL = re.compile(
-    r"\b(?:reduc|decreas|lower|weaker|diminish|attenuat|suppress)\w*(?! (?:\w+ ){0,3}?"
+    r"\b(?:reduc|decreas|lower|weaker|diminish|attenuat|suppress)\w*\b(?! (?:[\w-]+ ){0,3}?"
     r"(?:depress|symptom|suicid|anxiety|score|severity|ideation|craving|PTSD|anhedonia))",
     re.IGNORECASE,
 )
