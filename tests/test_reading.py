@@ -130,6 +130,8 @@ def test_fading_and_lasting_are_told_apart() -> None:
         ["Symptoms improved within 72 hours after ketamine but not after placebo."]
     ).fades
     assert read_tone(["Three of seven remitters stayed in remission for at least 4 weeks."]).lasts
+    few = read_tone(["Only two of the five remitters kept their improvement for four weeks."])
+    assert few.fades and not few.lasts  # most lost it
     lasting = read_tone(["Improvement was sustained at six months after the last infusion."])
     assert lasting.lasts and lasting.lasts_months and not lasting.fades
     # Four weeks is what lasting takes, however it is written.

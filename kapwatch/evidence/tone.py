@@ -123,6 +123,12 @@ _SHORT_LIVED = re.compile(
     + _SHORT,
     re.IGNORECASE,
 )
+# "Only two of the five remitters kept their improvement": most lost it.
+_FEW_KEPT = re.compile(
+    r"\bonly (?:a few|a minority|\w+|\d+(?:\.\d+)?%) (?:of|out of) (?:[\w-]+ ){0,4}?(?:kept|maintained|"
+    r"sustained|retained|remained|stayed|still)\b",
+    re.IGNORECASE,
+)
 _LATER = re.compile(
     r"\b(?:after|by|at|beyond|from) (?:week |day |month )?\d+|\b(?:after|by|at) (?:\w+ )?"
     r"(?:weeks?|months?)\b|\blater\b",
@@ -371,7 +377,9 @@ def _sentence_tone(sentence: str) -> Tone:
         if not found and not _BOTH_ARMS.search(c) and _POSITIVE.search(_NEGATED.sub(" ", c))
     ]
     benefit = bool(benefits)
-    short_lived = bool(_SHORT_LIVED.search(text))
+    short_lived = bool(_SHORT_LIVED.search(text)) or (
+        "only" in lowered and bool(_FEW_KEPT.search(text))
+    )
     # Better at first, no better than control later: "scores were lower in the first week, but
     # not after 4 weeks".
     gone_later = benefit and any(found and _LATER.search(c) for c, found in clauses)
