@@ -371,3 +371,15 @@ def test_blood_flow_imaging_within_hours_of_one_dose_tests_the_brain_change_clai
         ),
     )
     assert found["kap-plasticity-06"] == "supports"
+
+
+def test_cortical_excitation_is_a_finding_about_glutamate(seeds: Seeds) -> None:
+    found = stances(
+        seeds,
+        trial(
+            "Ketamine and resting EEG in treatment-resistant depression",
+            "Ketamine raised frontal gamma power and the excitation/inhibition ratio.",
+            "Ketamine acutely increased cortical excitation in depression.",
+        ),
+    )
+    assert found["kap-plasticity-02"] == "supports"
