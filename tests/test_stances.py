@@ -383,18 +383,3 @@ def test_cortical_excitation_is_a_finding_about_glutamate(seeds: Seeds) -> None:
         ),
     )
     assert found["kap-plasticity-02"] == "supports"
-
-
-def test_a_comparison_of_the_drug_with_another_form_tests_the_drug_itself(seeds: Seeds) -> None:
-    def efficacy(title: str) -> str:
-        results = "Depressive symptoms fell more than with placebo."
-        return stances(seeds, trial(title, results, "Both reduced depression."))[
-            "kap-plasticity-01"
-        ]
-
-    assert efficacy("Racemic ketamine and esketamine for depression: a meta-analysis") == (
-        "supports"
-    )
-    assert efficacy("Esketamine for treatment-resistant depression: a meta-analysis") == "extends"
-    # Another route of the drug itself is another form.
-    assert efficacy("Intranasal ketamine for depression: a meta-analysis") == "extends"

@@ -14,7 +14,6 @@ from functools import cached_property
 from kapwatch.evidence.confidence import Calibration, LinkFeatures, load_calibration
 from kapwatch.evidence.design import classify_design, sample_size
 from kapwatch.evidence.profiles import (
-    FORM,
     INTEGRATION,
     RAPID_EFFECT,
     SAME,
@@ -200,7 +199,9 @@ class Engine:
             title_conditions=frozenset(
                 lexicon.family_of(n) for n in title if lexicon.role_of(n) == "condition"
             ),
-            title_forms=_title_forms(text.title, title, lexicon),
+            title_forms=frozenset(
+                n for n in title if lexicon.role_of(n) == "drug" and lexicon.group_of(n) == "form"
+            ),
             preclinical=design == "preclinical",
             about_mechanism=any(lexicon.group_of(n) == "mechanism" for n in title),
             misuse=any(lexicon.group_of(n) == MISUSE for n in title),
@@ -293,17 +294,6 @@ class Engine:
             n=sample_size(text.body),
             links=links,
         )
-
-
-def _title_forms(text: str, title: dict[str, str], lexicon: Lexicon) -> frozenset[str]:
-    """The other forms and routes of the drug the title names, but none when it compares another
-    molecule with the drug itself ("racemic ketamine and esketamine"): that tests the drug."""
-    forms = [n for n in title if lexicon.role_of(n) == "drug" and lexicon.group_of(n)]
-    if any(lexicon.group_of(n) == FORM for n in forms):
-        rest = lexicon.find(lexicon.blank(text, forms))
-        if any(lexicon.role_of(n) == "drug" and not lexicon.group_of(n) for n in rest):
-            return frozenset()
-    return frozenset(forms)
 
 
 def _result(reading: Reading) -> str | None:

@@ -25,8 +25,7 @@ _ASSERTS_FADING = re.compile(
 # A claim that the drug raises a measure (connectivity, plasticity, synapses).
 _ASSERTS_RISE = re.compile(r"\b(?:increas|promot|restor|enhanc|boost|strengthen)\w*", re.IGNORECASE)
 INTEGRATION = "integration"  # integrating the ketamine experience: a therapy's part, not one
-FORM = "form"  # the group of drug concepts that name another molecule than the claim's
-ROUTE = "route"  # ... and another way of giving it
+FORM = "form"  # the group of drug concepts that name another form or route than the claim's
 RAPID = "within_a_day"  # the concept of an effect within hours or a day
 RAPID_EFFECT = "rapid_effect"  # the concept of a rapid effect, said without hours
 LASTING = "durability"  # the concept of an effect that lasts (or, in a claim, that is sustained)
@@ -95,7 +94,7 @@ def profile(text: str, found: dict[str, str], lexicon: Lexicon, claim: bool = Fa
             therapies.add(name)
         elif role == "condition":
             conditions.add(lexicon.family_of(name))
-        elif role == "drug" and lexicon.group_of(name) in (FORM, ROUTE):
+        elif role == "drug" and lexicon.group_of(name) == FORM:
             forms.add(name)
         elif role == "outcome":
             # A claim asks for what it names; a study shows that and its broader family too

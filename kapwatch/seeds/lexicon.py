@@ -229,12 +229,6 @@ class Lexicon:
     def family_of(self, name: str) -> str:
         return self._by_name[name].family or name
 
-    def blank(self, text: str, names: list[str]) -> str:
-        """The text with every term of the named concepts blanked out."""
-        for name in names:
-            text = self._by_name[name].pattern.sub(" ", text)
-        return text
-
     def relational(self, name: str) -> bool:
         """Does the concept count only beside a relation (its `needs`)?"""
         return bool(self._by_name[name].needs)
@@ -323,7 +317,7 @@ def _group(entry: dict[str, object], role: str, where: str) -> str:
     allowed = {
         "outcome": GROUPS,
         "exclude": (CONTEXT, MISUSE),
-        "drug": ("form", "route"),
+        "drug": ("form",),
         "condition": ("population",),
     }.get(role, ())
     if group and group not in allowed:
