@@ -134,15 +134,15 @@ def test_the_lexicon_prefilter_never_hides_a_concept(seeds: Seeds) -> None:
         "An NMDA receptor antagonist; glutamate; N-methyl-D-aspartate antagonists.",
     ]
     for text in texts:
-        expected = {}
         for concept in seeds.lexicon.concepts:
-            # Each expression on the whole text, with no literal test before it.
+            # The fast lower-case search finds what the expression finds.
             unless = concept._unless
             match = concept.pattern.search(unless.sub(" ", text) if unless else text)
-            if concept._needs is not None and not concept._needs.search(text):
-                match = None
-            if match is not None:
-                expected[concept.name] = match.group(0)
+            phrase = concept._first(text, text.lower(), claim=True)
+            assert phrase == (match.group(0) if match else None), (concept.name, text[:80])
+        # Each concept on the whole text, with no literal test before it.
+        found = {c.name: c.found_in(text) for c in seeds.lexicon.concepts}
+        expected = {name: phrase for name, phrase in found.items() if phrase is not None}
         assert seeds.lexicon.find(text) == expected, text[:80]
 
 
@@ -171,3 +171,11 @@ def test_a_concept_that_needs_a_relation_counts_only_beside_one(seeds: Seeds) ->
     assert "acute_experience" not in find("Dissociation was transient and mild.")
     assert "acute_experience" not in find("Dissociative effects were dose-related.")
     assert "acute_experience" in find("Under its acute psychoactive effects.", claim=True)
+
+
+def test_an_all_capital_name_is_not_the_word_it_spells(seeds: Seeds) -> None:
+    find = seeds.lexicon.find
+    assert "durability" not in find("Esketamine was studied in SUSTAIN-1 and SUSTAIN-2.")
+    assert "synaptogenesis" not in find("The SYNAPSE registration study.")
+    assert "durability" in find("In SUSTAIN-1 the benefit was sustained.")
+    assert "synaptogenesis" in find("Serum BDNF rose.")  # an acronym the concept lists

@@ -133,7 +133,17 @@ class Concept:
     def found_in(self, text: str, lowered: str | None = None, claim: bool = False) -> str | None:
         """The first matching phrase in text, or None (`lowered`: text.lower(), if at hand;
         `claim`: the text is a claim, whose terms need nothing beside them)."""
-        lowered = text.lower() if lowered is None else lowered
+        phrase = self._first(text, text.lower() if lowered is None else lowered, claim)
+        # An all-capital word is a name ("the SUSTAIN-1 trial", "SYNAPSE"), not the word it
+        # spells, unless the concept lists it as an acronym.
+        while phrase is not None and len(phrase) > 3 and phrase.isupper():
+            if phrase in self.terms:
+                break
+            text = text.replace(phrase, " " * len(phrase))
+            phrase = self._first(text, text.lower(), claim)
+        return phrase
+
+    def _first(self, text: str, lowered: str, claim: bool) -> str | None:
         if self._needs is not None and not claim and not self._needs.search(text):
             return None
         if self._unless is not None and any(
