@@ -167,6 +167,12 @@ def test_bad_manifest_and_lexicon_name_the_file(tmp_path: Path) -> None:
     (seeds_dir / "concepts.toml").write_text("[concepts.x]\nrole = 'drug'\nterms = []\n")
     with pytest.raises(LexiconError, match=r"concepts\.toml: concepts\.x: terms"):
         load_lexicon(seeds_dir / "concepts.toml")
+    # A word list written as one string would be read letter by letter.
+    (seeds_dir / "concepts.toml").write_text(
+        "[concepts.x]\nrole = 'drug'\nterms = ['ketamine']\nneeds = 'predicted'\n"
+    )
+    with pytest.raises(LexiconError, match=r"concepts\.x: needs must be a list of strings"):
+        load_lexicon(seeds_dir / "concepts.toml")
 
 
 def test_claims_have_a_structured_form(seeds: Seeds) -> None:

@@ -140,6 +140,13 @@ def stance(claim: Profile, how: str, facts: StudyFacts, tone: Tone) -> Stance | 
     return Stance.SUPPORTS if how == SAME else Stance.EXTENDS
 
 
+def _about_what_goes_with_it(claim: Profile) -> bool:
+    """A claim about what goes with the benefit (a brain measure, or the window the experience
+    under the drug opens), not about the benefit itself: what did or did not go with it is its
+    finding."""
+    return "mechanism" in claim.kinds or claim.kinds == {"window"}
+
+
 def _over_time(sentence: str) -> bool:
     tone = read_tone([sentence])
     return tone.fades or tone.lasts_months
@@ -253,10 +260,7 @@ class Engine:
         if evidence is None:
             return None
         focus = [s for s, names in study.findings if self.focus[claim_id] & names]
-        # What goes with the benefit (a brain measure, the experience under the drug) is the
-        # finding of a claim about a mechanism or a window, not of one about the benefit.
-        kinds = claim.kinds
-        tone = study.tone(focus, evidence, "mechanism" in kinds or kinds == {"window"})
+        tone = study.tone(focus, evidence, _about_what_goes_with_it(claim))
         how_it_bears = stance(claim, how, study.facts, tone)
         if how_it_bears is None:
             return None
@@ -405,20 +409,20 @@ class _Study:
         kept = [s for s in self.conclusions if not only_an_association(s)]
         return self.conclusions if len(kept) == len(self.conclusions) else kept
 
-    def tone(self, focus: list[str], evidence: str, mechanism: bool) -> Tone:
+    def tone(self, focus: list[str], evidence: str, associations: bool) -> Tone:
         """How the focus sentences read, else the conclusions, evidence and results (of a
-        brain measure, or of what went with the outcome, too when the claim is about
-        `mechanism`)."""
-        if not mechanism:
+        brain measure, or of what went with the outcome, too when the claim is about what goes
+        with the benefit: `associations`)."""
+        if not associations:
             focus = [s for s in focus if not only_an_association(s)]
         if focus:
             # each sentence is read once, whatever the claim
-            own = read_associations(focus) if mechanism else read_tone(focus)
+            own = read_associations(focus) if associations else read_tone(focus)
             if own.null or own.fades or own.positive:
                 return own
         # Sentences that name the claim's subject but say nothing of how it went leave the
         # study's own findings to speak.
-        if mechanism:
+        if associations:
             results, conclusions, told = self.every, self.conclusions, evidence
         else:
             results, conclusions = self.clinical, self.clinical_conclusions

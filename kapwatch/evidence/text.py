@@ -99,8 +99,9 @@ def read(text: StudyText, lexicon: Lexicon) -> Reading:
     meshed = lexicon.find("", text.mesh)
     # A relation (a concept that `needs` one) is among the findings where the title or the
     # conclusions state it: one correlation among the results is not what a study is about.
+    relational = lexicon.relational
     results = [
-        {n: p for n, p in f.items() if not lexicon.relational(n)}
+        {n: p for n, p in f.items() if n not in relational} if relational & f.keys() else f
         for s, f in others
         if s not in background
     ]

@@ -239,9 +239,10 @@ class Lexicon:
     def family_of(self, name: str) -> str:
         return self._by_name[name].family or name
 
-    def relational(self, name: str) -> bool:
-        """Does the concept count only beside a relation (its `needs`)?"""
-        return bool(self._by_name[name].needs)
+    @cached_property
+    def relational(self) -> frozenset[str]:
+        """The concepts that count only beside a relation (their `needs`)."""
+        return frozenset(c.name for c in self.concepts if c.needs)
 
     def term_of(self, name: str) -> str:
         """The concept's first term, as a reader would name it."""
@@ -294,16 +295,19 @@ def load_lexicon(path: Path) -> Lexicon:
         mesh = entry.get("mesh", [])
         if not isinstance(mesh, list) or not all(isinstance(m, str) for m in mesh):
             raise LexiconError(f"{where}: mesh must be a list of strings")
-        words = entry.get("text_words", [])
-        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-            raise LexiconError(f"{where}: text_words must be a list of strings")
+        for key in ("text_words", "unless", "needs"):
+            words = entry.get(key, [])
+            if not isinstance(words, list) or not all(
+                isinstance(w, str) and w.strip() for w in words
+            ):
+                raise LexiconError(f"{where}: {key} must be a list of strings")
         concepts.append(
             Concept(
                 name=name,
                 role=role,
                 terms=tuple(t.strip() for t in terms),
                 mesh=tuple(mesh),
-                text_words=tuple(w.strip() for w in words),
+                text_words=tuple(w.strip() for w in entry.get("text_words", [])),
                 query=bool(entry.get("query", False)),
                 family=str(entry.get("family", "")),
                 unless=tuple(str(u) for u in entry.get("unless", [])),
