@@ -138,7 +138,9 @@ def test_the_lexicon_prefilter_never_hides_a_concept(seeds: Seeds) -> None:
             # The fast lower-case search finds what the expression finds.
             unless = concept._unless
             match = concept.pattern.search(unless.sub(" ", text) if unless else text)
-            phrase = concept._first(text, text.lower(), claim=True)
+            if match is not None and len(match[0]) > 3 and match[0].isupper():
+                continue  # an all-capital name: found_in looks past it
+            phrase = concept.found_in(text, claim=True)
             assert phrase == (match.group(0) if match else None), (concept.name, text[:80])
         # Each concept on the whole text, with no literal test before it.
         found = {c.name: c.found_in(text) for c in seeds.lexicon.concepts}

@@ -133,35 +133,31 @@ class Concept:
     def found_in(self, text: str, lowered: str | None = None, claim: bool = False) -> str | None:
         """The first matching phrase in text, or None (`lowered`: text.lower(), if at hand;
         `claim`: the text is a claim, whose terms need nothing beside them)."""
-        phrase = self._first(text, text.lower() if lowered is None else lowered, claim)
-        # An all-capital word is a name ("the SUSTAIN-1 trial", "SYNAPSE"), not the word it
-        # spells, unless the concept lists it as an acronym.
-        while phrase is not None and len(phrase) > 3 and phrase.isupper():
-            if phrase in self.terms:
-                break
-            text = text.replace(phrase, " " * len(phrase))
-            phrase = self._first(text, text.lower(), claim)
-        return phrase
-
-    def _first(self, text: str, lowered: str, claim: bool) -> str | None:
         if self._needs is not None and not claim and not self._needs.search(text):
             return None
+        lowered = text.lower() if lowered is None else lowered
+        phrase = None
         if self._unless is not None and any(
             all(map(lowered.__contains__, pieces)) for pieces in self._unless_pieces
         ):
-            text = self._unless.sub(" ", text)  # "respiratory depression" is not depression
-            match = self.pattern.search(text)
-            return match.group(0) if match else None
-        fast = self._ascii if text.isascii() else None
-        if fast is not None:
+            # "respiratory depression" is not depression
+            match = self.pattern.search(self._unless.sub(" ", text))
+            phrase = match.group(0) if match else None
+        elif (fast := self._ascii if text.isascii() else None) is not None:
             words, acronyms = fast
             found = words.search(lowered) if words is not None else None
             other = acronyms.search(text) if acronyms is not None else None
             if other is not None and (found is None or other.start() < found.start()):
                 found = other
-            return text[found.start() : found.end()] if found else None
-        match = self.pattern.search(text)
-        return match.group(0) if match else None
+            phrase = text[found.start() : found.end()] if found else None
+        elif match := self.pattern.search(text):
+            phrase = match.group(0)
+        # An all-capital word is a name ("the SUSTAIN-1 trial", "SYNAPSE"), not the word it
+        # spells, unless the concept lists it as an acronym.
+        if phrase is not None and phrase.isupper() and len(phrase) > 3 and phrase not in self.terms:
+            blanked = text.replace(phrase, " " * len(phrase))
+            return self.found_in(blanked, blanked.lower(), claim)
+        return phrase
 
 
 @dataclass(frozen=True)
