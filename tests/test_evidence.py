@@ -173,6 +173,8 @@ def test_a_concept_that_needs_a_relation_counts_only_beside_one(seeds: Seeds) ->
     assert "acute_experience" not in find("Dissociation was transient and mild.")
     assert "acute_experience" not in find("Dissociative effects were dose-related.")
     assert "acute_experience" in find("Under its acute psychoactive effects.", claim=True)
+    # The article's own words, for a claim derived without the hand-written restatement.
+    assert "acute_experience" in find("Under the effects of ketamine, patterns loosen.", claim=True)
 
 
 def test_an_all_capital_name_is_not_the_word_it_spells(seeds: Seeds) -> None:
