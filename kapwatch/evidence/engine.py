@@ -147,11 +147,6 @@ def _about_what_goes_with_it(claim: Profile) -> bool:
     return "mechanism" in claim.kinds or claim.kinds == {"window"}
 
 
-def _over_time(sentence: str) -> bool:
-    tone = read_tone([sentence])
-    return tone.fades or tone.lasts_months
-
-
 def _rapid(about: Profile) -> bool:
     """A claim of rapid relief, or findings of one: within hours or a day, or said rapid."""
     return about.rapid or RAPID_EFFECT in about.names("effect")
@@ -259,7 +254,7 @@ class Engine:
         if evidence is None and claim.asserts_fading:
             # A claim that the benefit fades is shown by the sentence telling that it did, or
             # that it lasted.
-            evidence = next((s for s, _n in study.findings if _over_time(s)), None)
+            evidence = next((s for s, _n in study.findings if read_tone([s]).over_time), None)
         if evidence is None:
             return None
         focus = [s for s, names in study.findings if self.focus[claim_id] & names]

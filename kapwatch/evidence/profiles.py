@@ -176,8 +176,7 @@ def bears_on(claim: Profile, facts: StudyFacts, lexicon: Lexicon) -> str | None:
         return None
     if claim.asserts_fading:
         # Whether the benefit fades is tested by a study that follows it over time.
-        results = facts.results
-        follows = findings.lasting or _follows_up(findings) or results.fades or results.lasts_months
+        follows = findings.lasting or _follows_up(findings) or facts.results.over_time
         return _population(claim, facts) if follows else None
     if rapid_test and how is None:
         return SAME  # relief within hours confirms a claim of rapid relief, in whoever shows it

@@ -223,6 +223,11 @@ class Tone:
     gone_later: bool = False  # better than control at first, no better later, said at once
     weak: bool = False  # its only null finding is evidence of low certainty (then: mixed)
 
+    @property
+    def over_time(self) -> bool:
+        """It tells how a benefit went over time: it faded, or it lasted months."""
+        return self.fades or self.lasts_months
+
 
 def _normalise(text: str) -> str:
     # "non-inferior" and "noninferiority" read alike; "not non-inferior" stays negative.
