@@ -421,18 +421,24 @@ _NO_ASSOCIATION = re.compile(
 _ARMS = re.compile(r"\b(?:allocation|assignment|arms?|groups?|randomi[sz]\w*)\b", re.IGNORECASE)
 
 
+def _finds_no_association(sentence: str) -> bool:
+    """Does the sentence find that something did not go with the outcome? "Treatment allocation
+    was not associated with outcome" is a null trial, not that."""
+    return bool(_NO_ASSOCIATION.search(sentence)) and not _ARMS.search(sentence)
+
+
 @lru_cache(maxsize=8192)
 def only_an_association(sentence: str) -> bool:
     """Is the sentence's null finding only that something did not go with the outcome?"""
-    if not _NO_ASSOCIATION.search(sentence) or _ARMS.search(sentence):
-        return False  # "treatment allocation was not associated with outcome" is a null trial
+    if not _finds_no_association(sentence):
+        return False
     return not _sentence_tone(_NO_ASSOCIATION.sub("", sentence)).null
 
 
 def read_associations(sentences: list[str]) -> Tone:
     """Read sentences about what goes with the benefit (a brain measure, the experience under
     the drug): one that finds no association is a null finding, whatever benefit it names."""
-    unrelated = [s for s in sentences if _NO_ASSOCIATION.search(s) and not _ARMS.search(s)]
+    unrelated = [s for s in sentences if _finds_no_association(s)]
     if not unrelated:
         return read_tone(sentences)
     return replace(read_tone([s for s in sentences if s not in unrelated]), null=True)
